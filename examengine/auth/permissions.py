@@ -1,0 +1,52 @@
+"""Who may do what. Pure: roles and permissions are plain strings.
+
+Services call `require()` at the start of every use case, so the API, the pages and the CLI share one
+set of rules."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from examengine.errors import Forbidden, Unauthorized
+
+ROLES = ("candidate", "grader", "item_writer", "staff", "admin")
+ROLE_LABELS = {
+    "candidate": ("考生", "Candidate"),
+    "grader": ("阅卷员", "Grader"),
+    "item_writer": ("命题员", "Item writer"),
+    "staff": ("考务人员", "Exam staff"),
+    "admin": ("管理员", "Administrator"),
+}
+
+_ALL = frozenset(ROLES)
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "syllabus.read": _ALL,
+    # Reading items shows keys and rubrics: never candidates.
+    "items.read": frozenset({"grader", "item_writer", "staff", "admin"}),
+    "items.write": frozenset({"item_writer", "admin"}),
+    "items.submit": frozenset({"item_writer", "admin"}),
+    # Approval needs a second pair of eyes: an item writer may approve only items written by someone else.
+    "items.approve": frozenset({"item_writer", "staff", "admin"}),
+    "items.retire": frozenset({"staff", "admin"}),
+    "users.read": frozenset({"staff", "admin"}),
+    "users.manage": frozenset({"admin"}),
+}
+
+
+class Actor(Protocol):
+    id: int
+    role: str
+    active: bool
+
+
+def can(role: str | None, permission: str) -> bool:
+    return role is not None and role in PERMISSIONS[permission]
+
+
+def require(actor: Actor | None, permission: str) -> Actor:
+    """The actor if allowed; Unauthorized without one, Forbidden when the role lacks the permission."""
+    if actor is None or not actor.active:
+        raise Unauthorized("log in or send a bearer token")
+    if not can(actor.role, permission):
+        raise Forbidden(f"role {actor.role} may not {permission}", permission=permission)
+    return actor

@@ -1,0 +1,1 @@
+"""Blueprints and paper assembly: per-candidate forms and option shuffling."""

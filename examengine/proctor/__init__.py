@@ -1,0 +1,1 @@
+"""Sittings, enrolment and eligibility, timed sessions, autosave, proctor events and auto-submit."""

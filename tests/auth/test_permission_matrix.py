@@ -1,0 +1,124 @@
+"""Every API endpoint with every role (and anonymously): allowed (2xx), 401 or 403, as the table says.
+
+The table is written out here, not derived from the code, and a new endpoint fails the test until it is
+added to the table."""
+
+import itertools
+
+import pytest
+
+from examengine.auth import service as auth_service
+from examengine.auth.models import User
+from examengine.bank import service as bank_service
+from examengine.db import db
+from tests.conftest import PASSWORD, ROLES, item_id
+
+ANY = set(ROLES)
+READERS = {"grader", "item_writer", "staff", "admin"}
+WRITERS = {"item_writer", "admin"}
+PUBLIC = "public"
+
+# (method, rule) -> who may call it
+MATRIX = {
+    ("GET", "/api/v1/openapi.json"): PUBLIC,
+    ("POST", "/api/v1/auth/token"): PUBLIC,
+    ("DELETE", "/api/v1/auth/token"): ANY,
+    ("GET", "/api/v1/me"): ANY,
+    ("GET", "/api/v1/users"): {"staff", "admin"},
+    ("POST", "/api/v1/users"): {"admin"},
+    ("GET", "/api/v1/programs"): ANY,
+    ("GET", "/api/v1/programs/<code>"): ANY,
+    ("GET", "/api/v1/items"): READERS,
+    ("POST", "/api/v1/items"): WRITERS,
+    ("GET", "/api/v1/items/<int:item_id>"): READERS,
+    ("PATCH", "/api/v1/items/<int:item_id>"): WRITERS,
+    ("GET", "/api/v1/items/<int:item_id>/versions"): READERS,
+    ("GET", "/api/v1/items/<int:item_id>/versions/<int:number>"): READERS,
+    ("GET", "/api/v1/items/<int:item_id>/diff"): READERS,
+    ("GET", "/api/v1/items/<int:item_id>/status"): READERS,
+    ("POST", "/api/v1/items/<int:item_id>/status"): WRITERS,  # submitting a draft for review
+    ("GET", "/api/v1/items/<int:item_id>/preview"): READERS,
+}
+
+_counter = itertools.count()
+
+
+def _request(app, method, rule, role, writer_id=None):
+    """A valid request for the endpoint: (url, json body)."""
+    n = next(_counter)
+    iid = item_id(app, "pub-001")
+    if rule.startswith("/api/v1/items/<int:item_id>"):
+        if (method, rule) in {("PATCH", "/api/v1/items/<int:item_id>"), ("POST", "/api/v1/items/<int:item_id>/status")}:
+            with app.app_context():  # a fresh draft, so that every call can succeed
+                writer = db.session.get(User, writer_id)
+                iid = bank_service.create_item(writer, {
+                    "program": "demo", "type": "single", "module": "pub", "stem": f"新题{n}",
+                    "options": ["甲", "乙"], "key": "A", "explanation": "解析", "points": 1, "difficulty": 1,
+                    "knowledge_points": ["pub.k01"], "source": "来源"}).id
+                db.session.remove()
+        url = rule.replace("<int:item_id>", str(iid)).replace("<int:number>", "1")
+    else:
+        url = rule.replace("<code>", "demo")
+    if rule.endswith("/diff"):
+        url += "?from=1&to=1"
+    body = {
+        ("POST", "/api/v1/auth/token"): {"username": role or "candidate", "password": PASSWORD},
+        ("POST", "/api/v1/users"): {"username": f"new{n}", "password": PASSWORD, "role": "grader"},
+        ("POST", "/api/v1/items"): {"program": "demo", "type": "truefalse", "module": "pub", "stem": f"判断{n}",
+                                    "key": True, "explanation": "解析", "points": 1, "difficulty": 1,
+                                    "knowledge_points": ["pub.k01"], "source": "来源"},
+        ("PATCH", "/api/v1/items/<int:item_id>"): {"stem": f"改过的题干{n}"},
+        ("POST", "/api/v1/items/<int:item_id>/status"): {"status": "in_review"},
+    }.get((method, rule))
+    return url, body
+
+
+def test_matrix_covers_every_api_endpoint(app):
+    routes = {(m, r.rule) for r in app.url_map.iter_rules() if r.rule.startswith("/api/")
+              for m in r.methods - {"HEAD", "OPTIONS"}}
+    assert routes == set(MATRIX)
+
+
+def test_every_endpoint_with_every_role(app, client, users, demo_bank):
+    checked = 0
+    for (method, rule), allowed in sorted(MATRIX.items()):
+        for role in (None, *ROLES):
+            url, body = _request(app, method, rule, role, users["item_writer"])
+            headers = {}
+            if role is not None:
+                with app.app_context():
+                    token, _ = auth_service.issue_token(db.session.get(User, users[role]), "matrix")
+                    db.session.remove()
+                headers["Authorization"] = f"Bearer {token}"
+            resp = client.open(url, method=method, json=body, headers=headers)
+            if allowed == PUBLIC or (role is not None and role in allowed):
+                assert 200 <= resp.status_code < 300, (method, rule, role, resp.status_code, resp.get_data(True))
+            elif role is None:
+                assert resp.status_code == 401, (method, rule, role, resp.status_code)
+                assert resp.mimetype == "application/problem+json"
+            else:
+                assert resp.status_code == 403, (method, rule, role, resp.status_code)
+                assert resp.get_json()["code"] == "FORBIDDEN"
+            checked += 1
+    assert checked == len(MATRIX) * (len(ROLES) + 1)
+
+
+def test_candidates_never_receive_keys_rubrics_or_references(app, client, auth, demo_bank):
+    """Everything a candidate can fetch is searched for the keys and rubric texts of the bank."""
+    secrets_ = ["参考答案", "排放量等于活动数据乘以排放因子", "排放系数", "公约于1992年5月通过"]
+    for (method, rule), allowed in MATRIX.items():
+        if method != "GET" or (allowed != PUBLIC and "candidate" not in allowed):
+            continue
+        url, _ = _request(app, method, rule, "candidate")
+        text = client.get(url, headers=auth("candidate")).get_data(as_text=True)
+        for s in secrets_:
+            assert s not in text, (url, s)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/items", "/api/v1/me"])
+def test_bad_or_revoked_tokens_get_401(client, auth, tokens, path, demo_bank):
+    assert client.get(path, headers={"Authorization": "Bearer nonsense"}).status_code == 401
+    assert client.delete("/api/v1/auth/token", headers=auth("admin")).status_code == 204
+    resp = client.get(path, headers=auth("admin"))
+    assert resp.status_code == 401
+    assert resp.headers["WWW-Authenticate"].startswith("Bearer")
