@@ -135,7 +135,7 @@ def check_program(pf: ProgramFiles) -> CheckedProgram:
     if syllabus is None:
         return CheckedProgram(pf, None, [], problems)
     info = ProgramInfo(syllabus.program, frozenset(lv.code for lv in syllabus.levels), {
-        m.code: ModuleInfo(m.code, frozenset(m.levels), frozenset(k.code for k in m.knowledge_points))
+        m.code: ModuleInfo(m.code, tuple(m.levels), frozenset(k.code for k in m.knowledge_points))
         for m in syllabus.modules})
     entries: list[ItemEntry] = []
     seen: dict[str, ItemEntry] = {}

@@ -19,7 +19,7 @@ class ModuleInfo:
     """What validation needs to know of a module."""
 
     code: str
-    levels: frozenset[str]
+    levels: tuple[str, ...]  # in syllabus order
     knowledge_points: frozenset[str]
 
 
@@ -91,7 +91,7 @@ def check_item(data: dict[str, Any], program: ProgramInfo | None) -> tuple[dict[
                 issues.add("levels", "LEVELS_INVALID", "levels must be a list", "等级必须是列表")
             else:
                 if not levels:
-                    canonical["levels"] = sorted(module.levels)
+                    canonical["levels"] = list(module.levels)
                 for lv in levels:
                     if lv not in program.levels:
                         issues.add("levels", "LEVEL_UNKNOWN", f"level {lv} is not a level of {program.code}",

@@ -66,7 +66,7 @@ def program_info(program: Program) -> ProgramInfo:
         code=program.code,
         levels=frozenset(lv.code for lv in program.levels),
         modules={
-            m.code: ModuleInfo(m.code, frozenset(m.levels), frozenset(k.code for k in m.knowledge_points))
+            m.code: ModuleInfo(m.code, tuple(m.levels), frozenset(k.code for k in m.knowledge_points))
             for m in modules
         },
     )

@@ -6,8 +6,8 @@ from examengine.bank.content import ModuleInfo, ProgramInfo, check_item
 from examengine.bank.itemtypes import REGISTRY, get_type
 
 PROGRAM = ProgramInfo("demo", frozenset({"L4", "L3"}), {
-    "pub": ModuleInfo("pub", frozenset({"L4", "L3"}), frozenset({"pub.k01"})),
-    "con": ModuleInfo("con", frozenset({"L3"}), frozenset({"con.k01"})),
+    "pub": ModuleInfo("pub", ("L4", "L3"), frozenset({"pub.k01"})),
+    "con": ModuleInfo("con", ("L3",), frozenset({"con.k01"})),
 })
 
 
