@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_wtf.csrf import CSRFProtect
@@ -18,6 +19,18 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
 
 migrate = Migrate()
 csrf = CSRFProtect()
+
+
+def _login_key() -> str:
+    # Per address and username: one attacker cannot lock everybody out, one account cannot be guessed at.
+    from flask import request
+
+    body = request.get_json(silent=True) if request.is_json else None
+    name = (body or {}).get("username") if isinstance(body, dict) else request.form.get("username")
+    return f"{request.remote_addr}|{str(name or '')[:64].lower()}"
+
+
+limiter = Limiter(key_func=_login_key)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -35,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     database.init_app(app)
     migrate.init_app(app, database, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    limiter.init_app(app)
 
     from examengine.auth import api as auth_api
     from examengine.bank import api as bank_api

@@ -75,6 +75,10 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": production,
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+        # Login attempts per address and username; use redis:// storage when several hosts serve the app.
+        "LOGIN_RATE_LIMIT": os.environ.get("EXAMENGINE_LOGIN_RATE_LIMIT", "10 per minute"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("EXAMENGINE_RATELIMIT_STORAGE_URL", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
         # flask-smorest / OpenAPI
         "API_TITLE": "examengine",
         "API_VERSION": "v1",

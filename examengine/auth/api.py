@@ -6,6 +6,7 @@ from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from examengine import limiter
 from examengine.auth import service
 from examengine.auth.current import current_actor
 from examengine.auth.schemas import TokenRequestSchema, TokenSchema, UserCreateSchema, UserSchema
@@ -14,8 +15,13 @@ from examengine.errors import Unauthorized
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Tokens and users")
 
 
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 @blp.route("/auth/token")
 class Token(MethodView):
+    @limiter.limit(_login_limit)
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, TokenSchema)
     def post(self, data: dict):

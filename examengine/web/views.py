@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
+from examengine import limiter
 from examengine.auth import service as auth_service
 from examengine.auth.current import current_actor, login_session
 from examengine.auth.permissions import ROLE_LABELS, can
@@ -40,7 +41,12 @@ def _safe_next(target: str | None) -> str:
     return url_for("pages.home")
 
 
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 @pages.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
 def login():
     form = LoginForm()
     error = None

@@ -122,3 +122,12 @@ def test_bad_or_revoked_tokens_get_401(client, auth, tokens, path, demo_bank):
     resp = client.get(path, headers=auth("admin"))
     assert resp.status_code == 401
     assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_password_guessing_is_rate_limited(client, users):
+    for _ in range(10):  # an account name that no other test uses, so the count starts at zero
+        assert client.post("/api/v1/auth/token", json={"username": "guessed", "password": "guess"}).status_code == 401
+    resp = client.post("/api/v1/auth/token", json={"username": "guessed", "password": PASSWORD})
+    assert resp.status_code == 429 and resp.get_json()["code"] == "RATE_LIMITED"
+    # another account from the same address is not locked out
+    assert client.post("/api/v1/auth/token", json={"username": "admin", "password": PASSWORD}).status_code == 201
