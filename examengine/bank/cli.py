@@ -12,8 +12,20 @@ from sqlalchemy import func, select
 
 from examengine.bank import service
 from examengine.bank.bankfile import check_program, find_programs
+from examengine.bank.content import STATUSES
+from examengine.bank.duplicates import all_pairs, item_text
+from examengine.bank.formats import FORMATS
+from examengine.bank.formats.template import template_xlsx
+from examengine.bank.importing import (
+    IMPORT_STATUSES,
+    ImportRejected,
+    export_items,
+    import_file,
+    program_module_codes,
+)
 from examengine.bank.models import Item, ItemVersion, Module, Program
 from examengine.db import db
+from examengine.errors import ExamEngineError
 
 
 @click.group("bank", help="Check, load and count the question banks.")
@@ -104,3 +116,93 @@ def stats(as_json: bool) -> None:
         empty = [m for m, n in s["by_module"].items() if n == 0]
         if empty:
             click.echo(f"  modules without active items: {', '.join(empty)}")
+
+
+@bank_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--program", required=True, help="Program code, e.g. carbon_manager.")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), help="Detected from the file when omitted.")
+@click.option("--module", "default_module", help="Module for items whose category matches none.")
+@click.option("--status", type=click.Choice(IMPORT_STATUSES), default="draft", show_default=True)
+@click.option("--dry-run", is_flag=True, help="Report only; write nothing.")
+@click.option("--skip-invalid", is_flag=True, help="Import the good items even if some are rejected.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@with_appcontext
+def import_(path: str, program: str, fmt: str | None, default_module: str | None, status: str, dry_run: bool,
+            skip_invalid: bool, as_json: bool) -> None:
+    """Import the items of PATH (YAML, JSON, Excel, CSV, GIFT, Moodle XML, Aiken, QTI 2.1) with a report."""
+    data = Path(path).read_bytes()
+    try:
+        report = import_file(None, program, data, Path(path).name, fmt=fmt, dry_run=dry_run,
+                             skip_invalid=skip_invalid, default_module=default_module, status=status, system=True)
+        body, failed = report.as_dict(), False
+    except ImportRejected as exc:
+        body, failed = exc.extra["report"], True
+    except ExamEngineError as exc:
+        raise click.ClickException(f"{path}: {exc.code}: {exc.detail}") from exc
+    if as_json:
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+    else:
+        for e in body["entries"]:
+            if e["outcome"] != "imported":
+                for m in e["messages"]:
+                    click.echo(f"{path}: {e['location']}: {e['outcome']}: {m['code']}: {m['message']}", err=True)
+        click.echo(f"{path}: {body['imported']} imported, {body['warnings']} with warnings, "
+                   f"{body['rejected']} rejected; {body['written']} written")
+    if failed:
+        raise SystemExit(1)
+
+
+@bank_cli.command("export")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+@click.option("--program", required=True)
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), help="From OUT's suffix when omitted.")
+@click.option("--module")
+@click.option("--status", type=click.Choice(STATUSES))
+@with_appcontext
+def export(out: str, program: str, fmt: str | None, module: str | None, status: str | None) -> None:
+    """Write a program's items to OUT."""
+    fmt = fmt or next((f for f, spec in FORMATS.items() if out.endswith(spec[3]) and f != "aiken"), None)
+    if fmt is None:
+        raise click.ClickException(f"{out}: give --format (one of {', '.join(FORMATS)})")
+    try:
+        data, n = export_items(None, program, fmt, module, status, system=True)
+    except ExamEngineError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.detail}") from exc
+    Path(out).write_bytes(data)
+    click.echo(f"{out}: {n} items ({fmt})")
+
+
+@bank_cli.command("template")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True), default="试题导入模板.xlsx")
+@click.option("--program", help="Offer this program's module codes as a validation list.")
+@with_appcontext
+def template(out: str, program: str | None) -> None:
+    """Write the Excel import template (instructions sheet, validation lists, examples)."""
+    Path(out).write_bytes(template_xlsx(program_module_codes(program) if program else None))
+    click.echo(f"{out}: template written")
+
+
+@bank_cli.command("duplicates")
+@click.option("--program", help="Only this program.")
+@click.option("--threshold", type=float, default=None, help="Cosine threshold (default: DUPLICATE_THRESHOLD, 0.9).")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def duplicates(program: str | None, threshold: float | None, as_json: bool) -> None:
+    """List pairs of near-duplicate items (character n-gram TF-IDF cosine of stem and options)."""
+    threshold = threshold if threshold is not None else current_app.config.get("DUPLICATE_THRESHOLD", 0.9)
+    out = []
+    for p in db.session.scalars(select(Program).order_by(Program.code)):
+        if program and p.code != program:
+            continue
+        rows = db.session.execute(select(Item.code, ItemVersion.stem, ItemVersion.options)
+                                  .join(ItemVersion, Item.current_version_id == ItemVersion.id)
+                                  .where(Item.program_id == p.id, Item.status != "retired")).all()
+        pairs = all_pairs([r.code for r in rows], [item_text(r.stem, r.options) for r in rows], threshold)
+        out += [{"program": p.code, "a": x.a, "b": x.b, "score": x.score} for x in pairs]
+    if as_json:
+        click.echo(json.dumps({"threshold": threshold, "pairs": out}, ensure_ascii=False, indent=2))
+    else:
+        for x in out:
+            click.echo(f"{x['program']}: {x['a']} ~ {x['b']}  {x['score']:.3f}")
+        click.echo(f"{len(out)} pairs at or above {threshold}")

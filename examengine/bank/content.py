@@ -68,7 +68,7 @@ def check_item(data: dict[str, Any], program: ProgramInfo | None) -> tuple[dict[
     canonical["module"] = module_code
     kps = _str_list(data.get("knowledge_points"))
     levels = _str_list(data.get("levels"))
-    canonical["knowledge_points"] = kps or []
+    canonical["knowledge_points"] = sorted(set(kps or []))  # a set: order carries no meaning
     canonical["levels"] = levels or []
     if program is not None:
         module = program.modules.get(module_code)

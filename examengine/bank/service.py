@@ -284,7 +284,8 @@ def status_history(actor: User | None, item_id: int) -> list[ItemStatusChange]:
 # ---- items: writing -------------------------------------------------------------------------------------
 
 def content_hash(content: dict[str, Any]) -> str:
-    data = {k: content.get(k) for k in VERSION_FIELDS}
+    # Empty lists and missing fields are the same content (e.g. a choice item's references).
+    data = {k: (None if content.get(k) in (None, [], "") else content.get(k)) for k in VERSION_FIELDS}
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
