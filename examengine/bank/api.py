@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from examengine.auth.current import current_actor
-from examengine.bank import service
+from examengine.auth.permissions import require
+from examengine.bank import importing, service
+from examengine.bank.formats import FORMATS
+from examengine.bank.formats.template import template_xlsx
 from examengine.bank.schemas import (
     CandidateViewSchema,
     DiffQuerySchema,
     DiffSchema,
+    ExportQuerySchema,
+    ImportFileSchema,
+    ImportFormSchema,
+    ImportReportSchema,
     ItemCreateSchema,
     ItemPageSchema,
     ItemQuerySchema,
@@ -20,6 +28,7 @@ from examengine.bank.schemas import (
     StatusChangeInSchema,
     StatusChangeSchema,
     SyllabusSchema,
+    TemplateQuerySchema,
     VersionSchema,
 )
 
@@ -126,3 +135,45 @@ class ItemPreview(MethodView):
     def get(self, item_id: int):
         """The item as a candidate would see it: no key, explanation, references or rubric."""
         return service.candidate_preview(current_actor(), item_id)
+
+
+@blp.route("/imports")
+class Imports(MethodView):
+    @blp.arguments(ImportFormSchema, location="form")
+    @blp.arguments(ImportFileSchema, location="files")
+    @blp.response(200, ImportReportSchema)
+    @blp.alt_response(201, schema=ImportReportSchema, description="written")
+    def post(self, form: dict, files: dict):
+        """Import a file (YAML, JSON, Excel, CSV, GIFT, Moodle XML, Aiken, QTI 2.1). A dry run (the default)
+        only reports; otherwise a file with rejected items writes nothing unless `skip_invalid`."""
+        upload = files["file"]
+        report = importing.import_file(current_actor(), form["program"], upload.read(), upload.filename or "upload",
+                                       fmt=form.get("format"), dry_run=form["dry_run"],
+                                       skip_invalid=form["skip_invalid"], default_module=form.get("module"),
+                                       status=form["status"])
+        return report.as_dict(), 200 if report.dry_run else 201
+
+
+@blp.route("/exports")
+class Exports(MethodView):
+    @blp.arguments(ExportQuerySchema, location="query")
+    @blp.response(200, description="the file")
+    def get(self, args: dict):
+        """A program's items as a file in the chosen format."""
+        data, _ = importing.export_items(current_actor(), args["program"], args["format"], args.get("module"),
+                                         args.get("status"))
+        suffix, mime = FORMATS[args["format"]][3], FORMATS[args["format"]][4]
+        name = f"{args['program']}{'-' + args['module'] if args.get('module') else ''}{suffix}"
+        return Response(data, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@blp.route("/imports/template")
+class ImportTemplate(MethodView):
+    @blp.arguments(TemplateQuerySchema, location="query")
+    @blp.response(200, description="the Excel template")
+    def get(self, args: dict):
+        """The Excel import template: instructions, validation lists and examples."""
+        require(current_actor(), "items.read")
+        codes = importing.program_module_codes(args["program"]) if args.get("program") else None
+        return Response(template_xlsx(codes), mimetype=FORMATS["xlsx"][4],
+                        headers={"Content-Disposition": "attachment; filename=\"import-template.xlsx\""})

@@ -23,8 +23,8 @@ _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 
 def item_text(stem: str, options: Sequence[str] = ()) -> str:
     """The text compared: stem and options, width-folded, lower-cased, without spaces and punctuation."""
-    text = unicodedata.normalize("NFKC", " ".join([stem, *options])).lower()
-    return _NOISE.sub(" ", text).strip()
+    parts = (_NOISE.sub("", unicodedata.normalize("NFKC", p).lower()) for p in [stem, *options])
+    return " ".join(p for p in parts if p)
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,16 @@ class ItemUpdateSchema(ItemContentSchema):
     type = fields.String(validate=validate.OneOf(list(REGISTRY)))
 
 
+class WarningSchema(Schema):
+    code = fields.String()
+    item = fields.String()
+    score = fields.Float()
+    message = fields.String()
+    message_zh = fields.String()
+
+
 class ItemSchema(ItemContentSchema):
+    warnings = fields.List(fields.Nested(WarningSchema), metadata={"description": "e.g. near-duplicates"})
     id = fields.Integer()
     code = fields.String()
     program = fields.String()
@@ -173,3 +182,57 @@ class SyllabusSchema(ProgramSchema):
     levels = fields.List(fields.Nested(LevelSchema))
     work_types = fields.List(fields.Nested(WorkTypeSchema))
     modules = fields.List(fields.Nested(ModuleSchema))
+
+
+class ImportFormSchema(Schema):
+    program = fields.String(required=True)
+    format = fields.String(validate=validate.OneOf(["yaml", "json", "xlsx", "csv", "gift", "moodle_xml", "aiken",
+                                                    "qti21"]))
+    module = fields.String(metadata={"description": "module for items whose category matches none"})
+    status = fields.String(load_default="draft", validate=validate.OneOf(["draft", "in_review", "active"]))
+    dry_run = fields.Boolean(load_default=True, metadata={"description": "report only (the default)"})
+    skip_invalid = fields.Boolean(load_default=False)
+
+
+class ImportFileSchema(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class ImportMessageSchema(Schema):
+    code = fields.String()
+    message = fields.String()
+    message_zh = fields.String()
+
+
+class ImportEntrySchema(Schema):
+    location = fields.String()
+    outcome = fields.String(metadata={"description": "imported, warning or rejected"})
+    type = fields.String()
+    module = fields.String(allow_none=True)
+    code = fields.String(allow_none=True)
+    stem = fields.String()
+    messages = fields.List(fields.Nested(ImportMessageSchema))
+
+
+class ImportReportSchema(Schema):
+    file = fields.String()
+    format = fields.String()
+    program = fields.String()
+    dry_run = fields.Boolean()
+    imported = fields.Integer()
+    warnings = fields.Integer()
+    rejected = fields.Integer()
+    written = fields.Integer()
+    entries = fields.List(fields.Nested(ImportEntrySchema))
+
+
+class ExportQuerySchema(Schema):
+    program = fields.String(required=True)
+    format = fields.String(required=True, validate=validate.OneOf(["yaml", "json", "xlsx", "csv", "gift",
+                                                                   "moodle_xml", "aiken", "qti21"]))
+    module = fields.String()
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+class TemplateQuerySchema(Schema):
+    program = fields.String()

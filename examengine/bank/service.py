@@ -16,6 +16,7 @@ from examengine.auth.models import User
 from examengine.auth.permissions import require
 from examengine.bank.content import STATUSES, VERSION_FIELDS, ModuleInfo, ProgramInfo, check_item
 from examengine.bank.diff import diff_contents
+from examengine.bank.duplicates import DuplicateIndex, item_text
 from examengine.bank.itemtypes import REGISTRY, Issues, get_type
 from examengine.bank.models import (
     Item,
@@ -163,6 +164,7 @@ def item_dict(item: Item) -> dict[str, Any]:
         "author": item.author.username if item.author else None,
         "reviewer": item.reviewer.username if item.reviewer else None,
         "created_at": item.created_at, "updated_at": item.updated_at,
+        "warnings": getattr(item, "warnings", []),
     }
     out.update(version_content(v))
     if item.type != "short":
@@ -323,6 +325,21 @@ def _next_code(program: Program, module: str) -> str:
     return f"{prefix}{n + 1:03d}"
 
 
+def duplicate_warnings(program: Program, content: dict[str, Any], exclude: str | None = None) -> list[dict]:
+    """Items of the program very similar to `content` (stem and options), as warnings for the writer."""
+    from flask import current_app
+
+    rows = db.session.execute(select(Item.code, ItemVersion.stem, ItemVersion.options)
+                              .join(ItemVersion, Item.current_version_id == ItemVersion.id)
+                              .where(Item.program_id == program.id, Item.status != "retired")).all()
+    index = DuplicateIndex([r.code for r in rows], [item_text(r.stem, r.options) for r in rows])
+    threshold = current_app.config.get("DUPLICATE_THRESHOLD", 0.9)
+    return [{"code": "NEAR_DUPLICATE", "item": p.b, "score": p.score,
+             "message": f"very similar to item {p.b} (cosine {p.score:.2f})",
+             "message_zh": f"与试题 {p.b} 高度相似（相似度 {p.score:.2f}）"}
+            for p in index.similar(item_text(content["stem"], content["options"]), threshold, exclude=exclude)[:5]]
+
+
 def create_item(actor: User | None, data: dict[str, Any]) -> Item:
     """A new item, as a draft, with version 1."""
     require(actor, "items.write")
@@ -340,8 +357,11 @@ def create_item(actor: User | None, data: dict[str, Any]) -> Item:
     _new_version(item, content, program, actor, data.get("note") or "created")
     db.session.add(ItemStatusChange(item_id=item.id, from_status=None, to_status="draft", actor_id=actor.id,
                                     comment="created"))
+    warnings = duplicate_warnings(program, content, exclude=code)
     db.session.commit()
-    return _get_item(item.id)
+    item = _get_item(item.id)
+    item.warnings = warnings
+    return item
 
 
 def update_item(actor: User | None, item_id: int, changes: dict[str, Any]) -> tuple[Item, bool]:
@@ -363,8 +383,11 @@ def update_item(actor: User | None, item_id: int, changes: dict[str, Any]) -> tu
     _new_version(item, content, item.program, actor, changes.get("note") or "")
     if item.status == "active":
         _set_status(item, "in_review", actor, "edited: needs review again")
+    warnings = duplicate_warnings(item.program, content, exclude=item.code)
     db.session.commit()
-    return _get_item(item.id), True
+    item = _get_item(item.id)
+    item.warnings = warnings
+    return item, True
 
 
 def _set_status(item: Item, to: str, actor: User | None, comment: str) -> None:

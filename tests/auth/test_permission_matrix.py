@@ -3,6 +3,7 @@
 The table is written out here, not derived from the code, and a new endpoint fails the test until it is
 added to the table."""
 
+import io
 import itertools
 
 import pytest
@@ -38,6 +39,9 @@ MATRIX = {
     ("GET", "/api/v1/items/<int:item_id>/status"): READERS,
     ("POST", "/api/v1/items/<int:item_id>/status"): WRITERS,  # submitting a draft for review
     ("GET", "/api/v1/items/<int:item_id>/preview"): READERS,
+    ("POST", "/api/v1/imports"): WRITERS,
+    ("GET", "/api/v1/exports"): READERS,
+    ("GET", "/api/v1/imports/template"): READERS,
 }
 
 _counter = itertools.count()
@@ -61,6 +65,11 @@ def _request(app, method, rule, role, writer_id=None):
         url = rule.replace("<code>", "demo")
     if rule.endswith("/diff"):
         url += "?from=1&to=1"
+    if rule.endswith("/exports"):
+        url += "?program=demo&format=gift"
+    if rule == "/api/v1/imports":
+        body = {"program": "demo", "file": (io.BytesIO(b"module: pub\nitems: []\n"), "empty.yaml")}
+        return url, body
     body = {
         ("POST", "/api/v1/auth/token"): {"username": role or "candidate", "password": PASSWORD},
         ("POST", "/api/v1/users"): {"username": f"new{n}", "password": PASSWORD, "role": "grader"},
@@ -90,7 +99,11 @@ def test_every_endpoint_with_every_role(app, client, users, demo_bank):
                     token, _ = auth_service.issue_token(db.session.get(User, users[role]), "matrix")
                     db.session.remove()
                 headers["Authorization"] = f"Bearer {token}"
-            resp = client.open(url, method=method, json=body, headers=headers)
+            if isinstance(body, dict) and "file" in body:
+                resp = client.open(url, method=method, data=body, headers=headers,
+                                   content_type="multipart/form-data")
+            else:
+                resp = client.open(url, method=method, json=body, headers=headers)
             if allowed == PUBLIC or (role is not None and role in allowed):
                 assert 200 <= resp.status_code < 300, (method, rule, role, resp.status_code, resp.get_data(True))
             elif role is None:
