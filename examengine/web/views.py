@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired
 from examengine import limiter
 from examengine.auth import service as auth_service
 from examengine.auth.current import current_actor, login_session
-from examengine.auth.permissions import ROLE_LABELS, can
+from examengine.auth.permissions import ROLE_LABELS, can, require
 from examengine.bank import service as bank
 from examengine.bank.itemtypes import LETTERS, REGISTRY
 from examengine.errors import Unauthorized, ValidationError
@@ -22,12 +22,15 @@ pages = Blueprint("pages", __name__)
 
 STATUS_LABELS = {"draft": "草稿", "in_review": "待审核", "active": "已启用", "retired": "已停用"}
 TYPE_LABELS = {code: t.label_zh for code, t in REGISTRY.items()}
+MOVE_LABELS = {("draft", "in_review"): "提交审核", ("in_review", "draft"): "退回修改", ("in_review", "active"): "审核通过",
+               ("draft", "retired"): "停用", ("in_review", "retired"): "停用", ("active", "retired"): "停用",
+               ("retired", "draft"): "恢复为草稿"}
 
 
 @pages.app_context_processor
 def _labels() -> dict:
     return {"STATUS_LABELS": STATUS_LABELS, "TYPE_LABELS": TYPE_LABELS, "ROLE_LABELS": ROLE_LABELS,
-            "LETTERS": LETTERS, "actor": current_actor(), "can": can}
+            "LETTERS": LETTERS, "actor": current_actor(), "can": can, "MOVE_LABELS": MOVE_LABELS}
 
 
 class LoginForm(FlaskForm):
@@ -120,6 +123,49 @@ def items():
                            programs=programs, syllabus=syllabus)
 
 
+@pages.route("/bank/items/new")
+def new_item():
+    actor = current_actor()
+    require(actor, "items.write")
+    programs = bank.list_programs(actor)
+    code = request.args.get("program") or (programs[0].code if programs else None)
+    return render_template("bank/edit.html", item=None, data=None, programs=programs,
+                           syllabus=bank.syllabus_tree(actor, code) if code else None)
+
+
+@pages.route("/bank/items/<int:item_id>/edit")
+def edit_item(item_id: int):
+    actor = current_actor()
+    require(actor, "items.write")
+    it = bank.get_item(actor, item_id)
+    return render_template("bank/edit.html", item=it, data=bank.item_dict(it), programs=bank.list_programs(actor),
+                           syllabus=bank.syllabus_tree(actor, it.program.code))
+
+
+@pages.route("/bank/items/<int:item_id>/status", methods=["POST"])
+def item_status(item_id: int):
+    bank.change_status(current_actor(), item_id, request.form.get("status", ""), request.form.get("comment", ""))
+    return redirect(url_for("pages.item", item_id=item_id))
+
+
+@pages.route("/bank/import")
+def import_page():
+    actor = current_actor()
+    require(actor, "items.write")
+    programs = bank.list_programs(actor)
+    return render_template("bank/import.html", programs=programs,
+                           syllabi={p.code: bank.syllabus_tree(actor, p.code) for p in programs})
+
+
+@pages.route("/bank/export")
+def export_page():
+    actor = current_actor()
+    require(actor, "items.read")
+    programs = bank.list_programs(actor)
+    return render_template("bank/export.html", programs=programs,
+                           syllabi={p.code: bank.syllabus_tree(actor, p.code) for p in programs})
+
+
 @pages.route("/bank/items/<int:item_id>")
 def item(item_id: int):
     actor = current_actor()
@@ -131,7 +177,8 @@ def item(item_id: int):
         diff = bank.diff_versions(actor, item_id, a, b)
     elif len(versions) > 1:
         diff = bank.diff_versions(actor, item_id, versions[-2].number, versions[-1].number)
-    return render_template("bank/item.html", item=it, data=bank.item_dict(it), versions=versions, diff=diff,
+    moves = [to for (frm, to) in bank.TRANSITIONS if frm == it.status and can(actor.role, bank.TRANSITIONS[(frm, to)])]
+    return render_template("bank/item.html", item=it, data=bank.item_dict(it), versions=versions, diff=diff, moves=moves,
                            history=bank.status_history(actor, item_id),
                            preview=bank.candidate_preview(actor, item_id))
 
