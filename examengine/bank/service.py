@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from examengine.auth.models import User
@@ -17,6 +17,7 @@ from examengine.auth.permissions import require
 from examengine.bank.content import STATUSES, VERSION_FIELDS, ModuleInfo, ProgramInfo, check_item
 from examengine.bank.diff import diff_contents
 from examengine.bank.duplicates import DuplicateIndex, item_text
+from examengine.bank.search import query_terms
 from examengine.bank.itemtypes import REGISTRY, Issues, get_type
 from examengine.bank.models import (
     Item,
@@ -240,8 +241,8 @@ def list_items(actor: User | None, flt: ItemFilter, page: int = 1, per_page: int
     if flt.tag:
         stmt = stmt.where(ItemVersion.search_text.contains(unicodedata.normalize("NFKC", flt.tag).lower()))
     if flt.q:
-        for word in unicodedata.normalize("NFKC", flt.q).lower().split():
-            stmt = stmt.where(or_(ItemVersion.search_text.contains(word, autoescape=True)))
+        for word in query_terms(flt.q):
+            stmt = stmt.where(ItemVersion.search_text.contains(word, autoescape=True))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     ids = list(db.session.scalars(stmt.order_by(Item.program_id, Item.code).limit(per_page).offset((page - 1) * per_page)))
     items = {i.id: i for i in db.session.scalars(_item_query().where(Item.id.in_(ids)))} if ids else {}

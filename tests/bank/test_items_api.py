@@ -111,6 +111,7 @@ def test_list_filters_search_and_paging(client, auth, demo_bank):
     assert codes("q=京都议定书") == ["pub-002", "pub-003"]
     assert codes("q=京都议定书 甲烷") == ["pub-003"]
     assert codes("q=100%") == []
+    assert codes("q=京都议定书管控的温室气体") == ["pub-003"]  # segmented: the words need not be adjacent
     page = client.get("/api/v1/items?per_page=2&page=2", headers=auth("staff")).get_json()
     assert page["total"] == 5 and [i["code"] for i in page["items"]] == ["pub-002", "pub-003"]
     bad = client.get("/api/v1/items?type=essay&per_page=1000", headers=auth("staff"))
