@@ -17,7 +17,7 @@ _lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
-def tokenizer():  # noqa: ANN201 - jieba.Tokenizer
+def tokenizer():
     import logging
 
     import jieba

@@ -17,7 +17,6 @@ from examengine.auth.permissions import require
 from examengine.bank.content import STATUSES, VERSION_FIELDS, ModuleInfo, ProgramInfo, check_item
 from examengine.bank.diff import diff_contents
 from examengine.bank.duplicates import DuplicateIndex, item_text
-from examengine.bank.search import query_terms
 from examengine.bank.itemtypes import REGISTRY, Issues, get_type
 from examengine.bank.models import (
     Item,
@@ -29,6 +28,7 @@ from examengine.bank.models import (
     Program,
     WorkType,
 )
+from examengine.bank.search import query_terms
 from examengine.bank.syllabus import Syllabus
 from examengine.db import db, utcnow
 from examengine.errors import Conflict, Forbidden, NotFound, ValidationError
