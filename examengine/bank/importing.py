@@ -151,7 +151,10 @@ def import_file(actor: User | None, program_code: str, data: bytes, filename: st
                 entry.reject("MODULE_UNKNOWN", f"no module of {program.code} matches {where!r}; choose a default module",
                              f"“{where}”不对应 {program.code} 的任何模块，请指定默认模块")
             else:
-                canonical, issues = check_item(data, info)
+                canonical, issues = check_item(data, info, allow_incomplete_draft=True)
+                if not issues and canonical["type"] == "short" and not canonical.get("references"):
+                    entry.warn("SHORT_NEEDS_REFERENCE", "no reference answer: a draft until one is written",
+                               "没有参考答案：补充参考答案前为草稿")
                 for i in issues.items:
                     entry.reject(i.code, f"{i.field}: {i.message}", f"{i.field}：{i.message_zh}")
                 if not issues:

@@ -312,8 +312,9 @@ def _new_version(item: Item, content: dict[str, Any], program: Program, actor: U
     return v
 
 
-def _check(data: dict[str, Any], program: Program, info: ProgramInfo | None = None) -> dict[str, Any]:
-    content, issues = check_item(data, info or program_info(program))
+def _check(data: dict[str, Any], program: Program, info: ProgramInfo | None = None,
+           allow_incomplete_draft: bool = False) -> dict[str, Any]:
+    content, issues = check_item(data, info or program_info(program), allow_incomplete_draft)
     if issues:
         raise_issues(issues)
     return content
@@ -411,6 +412,9 @@ def change_status(actor: User | None, item_id: int, to: str, comment: str = "") 
     if to == "active":
         if actor.role == "item_writer" and actor.id in (item.author_id, item.current_version.created_by_id):
             raise Forbidden("an item writer cannot approve an item they wrote", code="SELF_REVIEW")
+        if item.type == "short" and not item.current_version.references:
+            raise ValidationError({"references": ["a short-answer item needs a reference answer before it goes live"]},
+                                  code="REFERENCE_REQUIRED")
         if item.type == "short" and not item.current_version.rubric:
             raise ValidationError({"rubric": ["a short-answer item needs a rubric before it goes live"]},
                                   code="RUBRIC_REQUIRED")

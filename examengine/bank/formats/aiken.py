@@ -188,7 +188,7 @@ def _item(question: _Pending, value: str, line: int) -> dict[str, Any]:
     if labels != LETTERS[:len(labels)]:
         raise _Reject("OPTION_LABELS_OUT_OF_ORDER", labels=labels)
     letters = _answer_letters(value)
-    if len(letters) > 1 and letters.isalpha() and letters.isascii():
+    if len(letters) > 1 and all(c in labels for c in letters):
         raise _Reject("ANSWER_NOT_SINGLE", line=line)
     if len(letters) != 1 or not ("A" <= letters <= "Z"):
         raise _Reject("ANSWER_INVALID", line=line)

@@ -30,7 +30,8 @@ _MAX_ANSWERS = 100                              # far beyond any real question; 
 
 _FORMAT_TAG = re.compile(r"\s*\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
 _WEIGHT = re.compile(r"\s*%(-?\d+(?:\.\d+)?)%")
-_CONTEXT = re.compile(r"\$[A-Za-z0-9_]+\$/?")       # $course$/, $system$/, $module$/ ...
+_CONTEXT = re.compile(r"\$[A-Za-z0-9_]+\$(/|$)")   # $course$/, $system$/, $module$/ ...
+_TOP = re.compile(r"top(/|$)")                    # Moodle's hidden root category
 _TRUE, _FALSE = {"T", "TRUE"}, {"F", "FALSE"}
 
 _MESSAGES: dict[str, tuple[str, str]] = {
@@ -157,9 +158,12 @@ def _blocks(text: str) -> Iterator[list[tuple[int, str]]]:
 
 
 def _category_path(raw: str) -> str:
+    """'$course$/top/碳市场/配额' -> '碳市场/配额': the context and Moodle's 'top' mean nothing here."""
     path = raw.strip()
     match = _CONTEXT.match(path)
-    return path[match.end():].strip().strip("/").strip() if match else path.strip("/").strip()
+    path = path[match.end():] if match else path
+    match = _TOP.match(path)
+    return (path[match.end():] if match else path).strip("/").strip()
 
 
 def _entry(lines: list[tuple[int, str]], category: str, filename: str) -> ImportEntry:
@@ -414,7 +418,8 @@ def export(items: list[dict[str, Any]]) -> bytes:
     for item in items:
         item_category = " ".join(str(item.get("category") or "").split())
         if item_category != (category or ""):
-            blocks.append(f"$CATEGORY: $course$/{item_category}")
+            # Moodle files categories under its hidden 'top'; '$course$/top' alone is the default category.
+            blocks.append("$CATEGORY: $course$/top" + (f"/{item_category}" if item_category else ""))
         category = item_category
         blocks.append(_export_item(item))
     return ("\n\n".join(blocks) + "\n").encode("utf-8") if blocks else b""

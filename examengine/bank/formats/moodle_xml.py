@@ -1,15 +1,16 @@
 """Moodle XML import and export (pure: no Flask, no SQLAlchemy).
 
-Import maps Moodle's multichoice, truefalse, shortanswer and essay questions to the bank's canonical shape and
-rejects the other types with a stable code. Locations are "question N", N counting only real questions (category
-records are not counted), so question 3 is the third question a Moodle user sees in the file; messages also name
-the question by its <name>.
+Import maps Moodle's multichoice, truefalse, shortanswer and essay questions to the bank's canonical shape
+and rejects the other types with a stable code. Locations are "question N", N counting only real questions
+(category records are not counted), so question 3 is the third question a Moodle user sees in the file;
+messages also name the question by its <name>.
 
 Moodle refuses a whole file when one question has a grade outside its list (question/format.php,
-`match_grade_options` in 'error' mode); we reject that question (INVALID_FRACTION) and import the others, so
-one bad grade costs one question, not the file.
+`match_grade_options` in 'error' mode); we reject that question (INVALID_FRACTION) and import the others,
+so one bad grade costs one question, not the file.
 
-`load_xml` and `PlainText` are shared with the QTI module: one hardened XML loader for every XML format.
+`load_xml`, `PlainText` and the tag sets are shared with the QTI module: one hardened XML loader and one
+HTML-to-text layout for every XML format.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ _TOLERANCE = 0.001  # Moodle compares fractions (0..1) within 0.00001, i.e. 0.00
 
 UNSUPPORTED_TYPES = {
     "cloze": "CLOZE_UNSUPPORTED", "multianswer": "CLOZE_UNSUPPORTED",
-    "matching": "MATCHING_UNSUPPORTED", "match": "MATCHING_UNSUPPORTED", "randomsamatch": "MATCHING_UNSUPPORTED",
-    "ddmatch": "MATCHING_UNSUPPORTED",
+    "matching": "MATCHING_UNSUPPORTED", "match": "MATCHING_UNSUPPORTED",
+    "randomsamatch": "MATCHING_UNSUPPORTED", "ddmatch": "MATCHING_UNSUPPORTED",
     "numerical": "NUMERICAL_UNSUPPORTED", "calculated": "NUMERICAL_UNSUPPORTED",
     "calculatedsimple": "NUMERICAL_UNSUPPORTED", "calculatedmulti": "NUMERICAL_UNSUPPORTED",
 }
@@ -46,7 +47,7 @@ _UNSUPPORTED_ZH = {"CLOZE_UNSUPPORTED": "完形填空（cloze）", "MATCHING_UNS
 _FEEDBACK_ZH = {"answer feedback": "答案反馈", "combined feedback": "整体反馈", "hints": "提示"}
 
 
-# ---- shared XML and text helpers ----------------------------------------------------------------------------
+# ---- shared XML and text helpers ---------------------------------------------------------------------------
 
 _XML_DECL = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
@@ -54,7 +55,7 @@ _XML_DECL = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)[
 def _xml_text(data: bytes) -> str:
     """Decode as the XML declaration says, falling back to UTF-8/GB18030 (Chinese tools mislabel GBK files).
 
-    Expat cannot read multi-byte legacy encodings such as GBK from bytes, so we always hand it text."""
+    Expat cannot read multi-byte legacy encodings such as GBK from bytes, so it is always handed text."""
     if len(data) > MAX_FILE_BYTES:
         return decode_text(data)  # raises FILE_TOO_LARGE
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -77,11 +78,13 @@ def load_xml(data: bytes) -> Element:
     try:
         return SafeET.fromstring(text, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except defusedxml.DefusedXmlException as exc:
-        raise UnreadableFile("XML_UNSAFE", f"the XML declares entities or external references ({type(exc).__name__})",
+        raise UnreadableFile("XML_UNSAFE",
+                             f"the XML declares entities or external references ({type(exc).__name__})",
                              "XML文件包含实体声明或外部引用，出于安全原因拒绝读取") from exc
     except ParseError as exc:
         line, column = exc.position
-        raise UnreadableFile("XML_MALFORMED", f"the XML is not well-formed at line {line}, column {column + 1}",
+        raise UnreadableFile("XML_MALFORMED",
+                             f"the XML is not well-formed at line {line}, column {column + 1}",
                              f"XML格式错误：第{line}行第{column + 1}列", location=f"line {line}") from exc
 
 
@@ -113,11 +116,17 @@ class PlainText:
         return clean_text("\n".join(lines))
 
 
-SIMPLE_TAGS = frozenset({"p", "br", "div", "blockquote"})  # layout only: nothing is lost by a line break
-BLOCK_TAGS = frozenset({"p", "div", "blockquote", "li", "ul", "ol", "dl", "dt", "dd", "tr", "table", "pre", "hr",
-                        "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header", "footer", "figure",
-                        "figcaption", "address", "caption"})
+SIMPLE_TAGS = frozenset({"p", "br", "div", "blockquote"})  # layout only: a line break loses nothing
+BLOCK_TAGS = frozenset({"p", "div", "blockquote", "li", "ul", "ol", "dl", "dt", "dd", "tr", "table", "pre",
+                        "hr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header", "footer",
+                        "figure", "figcaption", "address", "caption"})
 MEDIA_TAGS = frozenset({"img", "object", "embed", "video", "audio", "iframe", "svg"})
+
+
+def media_name(tag: str, source: str | None, alt: str | None) -> str:
+    """A dropped image as a warning names it: its file and its alt text (which may be what the item needs)."""
+    name = source or tag
+    return f"{name} (alt: {clean_text(alt)})" if clean_text(alt) else name
 
 
 class _HtmlToText(HTMLParser):
@@ -126,12 +135,13 @@ class _HtmlToText(HTMLParser):
         self.out = PlainText()
         self.dropped: set[str] = set()
         self.media: list[str] = []
-        self._hidden = 0  # inside <script>/<style>/media fallback we keep nothing
+        self._hidden = 0  # inside <script>/<style>
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
         if tag in MEDIA_TAGS:
-            self.media.append(media_name(tag, attributes.get("src") or attributes.get("data"), attributes.get("alt")))
+            source = attributes.get("src") or attributes.get("data")
+            self.media.append(media_name(tag, source, attributes.get("alt")))
             return
         if tag in ("script", "style"):
             self._hidden += 1
@@ -155,12 +165,6 @@ class _HtmlToText(HTMLParser):
             self.out.data(data)
 
 
-def media_name(tag: str, source: str | None, alt: str | None) -> str:
-    """How a dropped image is named in a warning: its file and its alt text, which may be what the item needs."""
-    name = source or tag
-    return f"{name} (alt: {clean_text(alt)})" if clean_text(alt) else name
-
-
 def html_to_text(html: str) -> tuple[str, set[str], list[str]]:
     """Plain text, the tags whose meaning was dropped, and the images/media removed."""
     parser = _HtmlToText()
@@ -169,7 +173,7 @@ def html_to_text(html: str) -> tuple[str, set[str], list[str]]:
     return parser.out.text(), parser.dropped, parser.media
 
 
-# ---- import -------------------------------------------------------------------------------------------------
+# ---- import ------------------------------------------------------------------------------------------------
 
 @dataclass
 class _Answer:
@@ -195,8 +199,8 @@ class _Reading:
             return ""
         node = parent.find("text")
         raw = "".join(node.itertext()) if node is not None else ""
-        if node is not None and len(node):
-            self.dropped.add("embedded XHTML")
+        if node is not None and len(node) and record:
+            self.dropped.add("unescaped XHTML")
         fmt = parent.get("format", "html")
         if fmt in ("plain_text", "markdown"):
             return clean_text(raw)
@@ -217,7 +221,8 @@ class _Reading:
         self.entry.data = None
 
     def warn(self, code: str, message: str, message_zh: str) -> None:
-        self.entry.warn(code, f"“{self.name}”: {message}", f"“{self.name}”：{message_zh}")
+        if not any(m.code == code for m in self.entry.messages):
+            self.entry.warn(code, f"“{self.name}”: {message}", f"“{self.name}”：{message_zh}")
 
     def report_losses(self) -> None:
         if self.feedback:
@@ -234,7 +239,10 @@ class _Reading:
 
 
 def parse(data: bytes, filename: str = "") -> list[ImportEntry]:
-    """One entry per question (category records set the category of the questions after them)."""
+    """One entry per question (category records set the category of the questions after them).
+
+    data["title"] is the question's <name>; data["source"] says where the item came from, as the other
+    importers do ("Moodle XML quiz.xml question 3")."""
     root = load_xml(data)
     if local(root.tag) != "quiz":
         raise UnreadableFile("NOT_MOODLE_XML", f"the root element is <{local(root.tag)}>, not <quiz>",
@@ -248,12 +256,14 @@ def parse(data: bytes, filename: str = "") -> list[ImportEntry]:
             continue
         entry = ImportEntry(f"question {len(entries) + 1}", None)
         _read_question(question, qtype, category, entry)
+        if entry.data is not None:
+            entry.data["source"] = " ".join(["Moodle XML", filename, entry.location]).replace("  ", " ")
         entries.append(entry)
     return entries
 
 
 def _category_path(question: Element) -> str:
-    """'$course$/top/碳市场/配额' -> '碳市场/配额': the context and Moodle's hidden 'top' category mean nothing here."""
+    """'$course$/top/碳市场/配额' -> '碳市场/配额': the context and Moodle's hidden 'top' mean nothing here."""
     node = question.find("category/text")
     path = clean_text("".join(node.itertext()) if node is not None else "")
     path = re.sub(r"^\$[a-z]+\$(/|$)", "", path)
@@ -262,7 +272,7 @@ def _category_path(question: Element) -> str:
 
 def _read_question(question: Element, qtype: str, category: str, entry: ImportEntry) -> None:
     name_node = question.find("name/text")
-    # Moodle keeps names as plain text (PARAM_TEXT strips tags); so do we, for the messages.
+    # Moodle keeps names as plain text (PARAM_TEXT strips tags); so do the messages.
     name = html_to_text("".join(name_node.itertext()) if name_node is not None else "")[0] or qtype or "?"
     reading = _Reading(entry, name)
     reader = _READERS.get(qtype)
@@ -274,13 +284,12 @@ def _read_question(question: Element, qtype: str, category: str, entry: ImportEn
     data = reader(question, reading)
     if data is None:
         return
-    data.update(_common(question, reading, category))
+    data.update(_common(question, reading, category), title=name)
     if "explanation" not in data:
         data["explanation"] = reading.text(question.find("generalfeedback"))
     entry.data = data
-    for hint in question.findall("hint"):
-        if reading.text(hint, record=False):
-            reading.lose_feedback("hints")
+    if any(reading.text(hint, record=False) for hint in question.findall("hint")):
+        reading.lose_feedback("hints")
     reading.report_losses()
 
 
@@ -292,7 +301,6 @@ def _common(question: Element, reading: _Reading, category: str) -> dict[str, An
         "difficulty": 3,
         "tags": [t for t in tags if t],
         "category": category,
-        "source": "",
     }
 
 
@@ -307,7 +315,7 @@ def _answers(question: Element, reading: _Reading, plain: bool = False) -> list[
     """The question's answers with their fractions; answers with empty text are skipped, as Moodle does."""
     out = []
     for node in question.findall("answer"):
-        if plain:
+        if plain:  # true/false words and short-answer strings are plain text whatever the format says
             text_node = node.find("text")
             text = clean_text("".join(text_node.itertext()) if text_node is not None else "")
         else:
@@ -317,9 +325,8 @@ def _answers(question: Element, reading: _Reading, plain: bool = False) -> list[
             fraction: float | None = float(raw)
         except ValueError:
             fraction = None
-        has_feedback = bool(reading.text(node.find("feedback"), record=False))
         if text:
-            out.append(_Answer(text, raw, fraction, has_feedback))
+            out.append(_Answer(text, raw, fraction, bool(reading.text(node.find("feedback"), record=False))))
     if any(a.has_feedback for a in out):
         reading.lose_feedback("answer feedback")
     return out
@@ -332,7 +339,8 @@ def _is(value: float | None, target: float) -> bool:
 def _check_fractions(answers: list[_Answer], reading: _Reading) -> bool:
     bad = [a.raw_fraction for a in answers if not any(_is(a.fraction, g) for g in ALLOWED_FRACTIONS)]
     if bad:
-        reading.reject("INVALID_FRACTION", f"grade(s) {', '.join(bad)} are not among the grades Moodle allows "
+        reading.reject("INVALID_FRACTION",
+                       f"grade(s) {', '.join(bad)} are not among the grades Moodle allows "
                        "(e.g. 33.33333, not 33); Moodle refuses this question too",
                        f"得分比例{'、'.join(bad)}不在Moodle允许的取值中（如应为33.33333而非33），Moodle同样拒绝导入")
     return not bad
@@ -356,9 +364,8 @@ def _multichoice(question: Element, reading: _Reading) -> dict[str, Any] | None:
     key = _single_key(fractions, reading) if single else _multi_key(fractions, reading)
     if key is None:
         return None
-    if any(node.find("text") is not None and reading.text(node, record=False)
-           for tag in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback")
-           for node in question.findall(tag)):
+    combined = ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback")
+    if any(reading.text(node, record=False) for tag in combined for node in question.findall(tag)):
         reading.lose_feedback("combined feedback")
     return {"type": "single" if single else "multi", "options": [a.text for a in answers], "key": key,
             "status": "active"}
@@ -378,9 +385,10 @@ def _single_key(fractions: list[float], reading: _Reading) -> str | None:
 
 def _multi_key(fractions: list[float], reading: _Reading) -> list[str] | None:
     keys = [i for i, f in enumerate(fractions) if f > 0]
-    total = round(sum(fractions[i] for i in keys) / 100, 2)
+    total = round(sum(fractions[i] for i in keys) / 100, 2)  # Moodle's own check (errfractionsaddwrong)
     if not keys or total != 1:
-        reading.reject("FRACTION_SUM", f"the positive grades add up to {total * 100:g}%, Moodle requires 100%",
+        reading.reject("FRACTION_SUM",
+                       f"the positive grades add up to {total * 100:g}%, Moodle requires 100%",
                        f"正分值之和为{total * 100:g}%，Moodle要求为100%")
         return None
     if not _is_our_multi(fractions, len(keys)):
@@ -389,8 +397,8 @@ def _multi_key(fractions: list[float], reading: _Reading) -> list[str] | None:
 
 
 def _is_our_multi(fractions: list[float], n_keys: int) -> bool:
-    """Equal shares for the keys and -100/n for each of the n wrong options: what `export` writes, which Moodle
-    grades like our own multi rules. Any other grading (e.g. 0 on wrong options) is credit we cannot keep."""
+    """Equal shares for the keys and -100/n on each of the n wrong options: what `export` writes, graded
+    by Moodle much as our own multi rules. Other grading (e.g. 0 on wrong options) is credit we lose."""
     wrong = [f for f in fractions if f <= 0]
     return all(_is(f, allowed_fraction(100 / n_keys)) for f in fractions if f > 0) and all(
         _is(f, -allowed_fraction(100 / len(wrong))) for f in wrong)
@@ -402,17 +410,18 @@ def allowed_fraction(percent: float) -> float:
 
 
 def _partial_lost(reading: _Reading) -> None:
-    if not any(m.code == "PARTIAL_CREDIT_LOST" for m in reading.entry.messages):
-        reading.warn("PARTIAL_CREDIT_LOST", "partial or negative grades are not kept; the section's scoring rule "
-                     "applies", "部分得分或负分设置未保留，按试卷大题的计分规则评分")
+    reading.warn("PARTIAL_CREDIT_LOST",
+                 "partial or negative grades are not kept; the section's scoring rule applies",
+                 "部分得分或负分设置未保留，按试卷大题的计分规则评分")
 
 
 def _truefalse(question: Element, reading: _Reading) -> dict[str, Any] | None:
     answers = _answers(question, reading, plain=True)
     key: bool | None = None
     for position, answer in enumerate(answers):
-        word = answer.text.strip().lower()
-        is_true = word == "true" if word in ("true", "false") else position == 0  # old files: true comes first
+        word = answer.text.lower()
+        # As Moodle: an old file without the words true/false lists the true answer first.
+        is_true = word == "true" if word in ("true", "false") else position == 0
         if _is(answer.fraction, 100):
             key = is_true
     if key is None:
@@ -435,9 +444,9 @@ def _shortanswer(question: Element, reading: _Reading) -> dict[str, Any] | None:
         return None
     _needs_rubric(reading)
     case_sensitive = _flag(question, "usecase", default=False)
+    wildcards = [a for a in answers if re.search(r"(?<!\\)\*", a.text)]  # \* is a literal star
     references: list[str] = []
     seen: set[str] = set()
-    wildcards = [a for a in answers if re.search(r"(?<!\\)\*", a.text)]
     for answer in answers:
         if answer in wildcards or (answer.fraction or 0) <= 0:
             continue
@@ -456,14 +465,16 @@ def _shortanswer(question: Element, reading: _Reading) -> dict[str, Any] | None:
 
 
 def _needs_rubric(reading: _Reading) -> None:
-    reading.warn("SHORT_NEEDS_RUBRIC", "imported as a draft short-answer item: add the scoring points (rubric)",
+    reading.warn("SHORT_NEEDS_RUBRIC",
+                 "imported as a draft short-answer item: add the scoring points (rubric)",
                  "已作为简答题草稿导入：请补充评分要点")
 
 
-_READERS = {"multichoice": _multichoice, "truefalse": _truefalse, "shortanswer": _shortanswer, "essay": _essay}
+_READERS = {"multichoice": _multichoice, "truefalse": _truefalse, "shortanswer": _shortanswer,
+            "essay": _essay}
 
 
-# ---- export -------------------------------------------------------------------------------------------------
+# ---- export ------------------------------------------------------------------------------------------------
 
 _XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -479,8 +490,8 @@ def _html(text: Any) -> str:
     return re.sub(r"(?<= ) ", "&nbsp;", escaped).replace("\n", "<br>")
 
 
-def _text_block(tag: str, text: Any, fmt: str = "html") -> str:
-    return f'<{tag} format="{fmt}"><text>{_cdata(_html(text))}</text></{tag}>'
+def _text_block(tag: str, text: Any) -> str:
+    return f'<{tag} format="html"><text>{_cdata(_html(text))}</text></{tag}>'
 
 
 def export(items: list[dict[str, Any]]) -> bytes:
@@ -490,7 +501,7 @@ def export(items: list[dict[str, Any]]) -> bytes:
     for number, item in enumerate(items, 1):
         category = clean_text(item.get("category"))
         if category != current:
-            # Moodle files categories under its hidden 'top'; '$course$/top' alone returns to the default.
+            # Moodle files categories under its hidden 'top'; '$course$/top' alone goes back to the default.
             path = "$course$/top" + (f"/{category}" if category else "")
             out.append(f'  <question type="category">\n    <category><text>{_cdata(path)}</text></category>\n'
                        "  </question>")
@@ -513,7 +524,7 @@ def _question_xml(item: dict[str, Any], number: int) -> str:
     else:
         raise ValueError(f"cannot export an item of type {kind!r} to Moodle XML")
     penalty = {"truefalse": "1.0000000", "essay": "0.0000000"}.get(qtype, "0.3333333")
-    name = clean_text(item.get("id")) or clean_text(item.get("stem")).split("\n")[0][:60] or f"item {number}"
+    name = item_name(item) or clean_text(item.get("stem")).split("\n")[0][:60] or f"item {number}"
     lines = [
         f'  <question type="{qtype}">',
         f"    <name><text>{_cdata(name)}</text></name>",
@@ -529,51 +540,54 @@ def _question_xml(item: dict[str, Any], number: int) -> str:
     return "\n".join(lines)
 
 
-def _answer_xml(fraction: float | str, text: Any, fmt: str = "html") -> str:
-    value = text if fmt == "html" else clean_text(text)
-    body = _cdata(_html(value)) if fmt == "html" else _cdata(value)
-    return (f'<answer fraction="{_fraction_text(fraction)}" format="{fmt}"><text>{body}</text>'
+def item_name(item: dict[str, Any]) -> str:
+    """The bank's item code (`id` in our YAML files), else an imported title."""
+    return clean_text(item.get("code") or item.get("id") or item.get("title"))
+
+
+def _answer_xml(fraction: float, text: Any, html: bool = True) -> str:
+    fmt, body = ("html", _html(text)) if html else ("moodle_auto_format", clean_text(text))
+    number = f"{fraction:.7f}".rstrip("0").rstrip(".")
+    return (f'<answer fraction="{number}" format="{fmt}"><text>{_cdata(body)}</text>'
             '<feedback format="html"><text></text></feedback></answer>')
-
-
-def _fraction_text(fraction: float | str) -> str:
-    return fraction if isinstance(fraction, str) else f"{fraction:.7f}".rstrip("0").rstrip(".")
 
 
 def _choice_body(item: dict[str, Any]) -> list[str]:
     options = item.get("options") or []
     key = item.get("key")
     keys = {key} if isinstance(key, str) else set(key or [])
+    correct = [LETTERS[i] in keys for i in range(len(options))]
     if item.get("type") == "single":
-        fractions = [100.0 if LETTERS[i] in keys else 0.0 for i in range(len(options))]
-    else:
-        share = allowed_fraction(100 / max(len(keys), 1))
-        n_wrong = len(options) - len([i for i in range(len(options)) if LETTERS[i] in keys])
+        fractions = [100.0 if ok else 0.0 for ok in correct]
+    else:  # equal shares, and -100/n on each wrong option so that ticking everything earns nothing
+        n_wrong = correct.count(False)
+        share = allowed_fraction(100 / max(correct.count(True), 1))
         penalty = -allowed_fraction(100 / n_wrong) if n_wrong else 0.0
-        fractions = [share if LETTERS[i] in keys else penalty for i in range(len(options))]
-    single = "true" if item.get("type") == "single" else "false"
-    head = [f"<single>{single}</single>", "<shuffleanswers>true</shuffleanswers>",
-            "<answernumbering>ABCD</answernumbering>", "<showstandardinstruction>0</showstandardinstruction>"]
+        fractions = [share if ok else penalty for ok in correct]
+    head = [f"<single>{'true' if item.get('type') == 'single' else 'false'}</single>",
+            "<shuffleanswers>true</shuffleanswers>", "<answernumbering>ABCD</answernumbering>",
+            "<showstandardinstruction>0</showstandardinstruction>"]
     return head + [_answer_xml(f, text) for f, text in zip(fractions, options, strict=True)]
 
 
 def _truefalse_body(item: dict[str, Any]) -> list[str]:
     key = item.get("key") is True
-    return [_answer_xml(100.0 if key else 0.0, "true", "moodle_auto_format"),
-            _answer_xml(0.0 if key else 100.0, "false", "moodle_auto_format")]
+    return [_answer_xml(100.0 if key else 0.0, "true", html=False),
+            _answer_xml(0.0 if key else 100.0, "false", html=False)]
 
 
 def _shortanswer_body(item: dict[str, Any]) -> list[str]:
     references = [clean_text(r) for r in item.get("references") or [] if clean_text(r)]
     # A literal * in a reference would be a Moodle wildcard: escape it.
-    return ["<usecase>0</usecase>"] + [_answer_xml(100.0, r.replace("*", "\\*"), "moodle_auto_format")
+    return ["<usecase>0</usecase>"] + [_answer_xml(100.0, r.replace("*", "\\*"), html=False)
                                        for r in references]
 
 
 def _essay_body() -> list[str]:
     return ["<responseformat>editor</responseformat>", "<responserequired>1</responserequired>",
             "<responsefieldlines>15</responsefieldlines>", "<attachments>0</attachments>",
-            "<attachmentsrequired>0</attachmentsrequired>", '<graderinfo format="html"><text></text></graderinfo>',
+            "<attachmentsrequired>0</attachmentsrequired>",
+            '<graderinfo format="html"><text></text></graderinfo>',
             '<responsetemplate format="html"><text></text></responsetemplate>']
 
 

@@ -4,9 +4,9 @@ Import takes one assessmentItem file or an IMS content package (a zip whose imsm
 of type imsqti_item_xmlv2p1); a package entry's location is its member path. An item with one choice,
 extended-text or text-entry interaction maps to our types; anything else is rejected with a stable code.
 
-Export writes a content package: imsmanifest.xml and items/<id>.xml per item. Things QTI has no place for
-(short-answer references, explanation) go into a rubricBlock view="scorer", which candidates never see and
-which our import reads back.
+Export writes a content package: imsmanifest.xml and items/<id>.xml per item. What QTI has no place for
+(short-answer references, the explanation) goes into a rubricBlock view="scorer", which candidates never
+see and which the import reads back.
 """
 
 from __future__ import annotations
@@ -30,14 +30,24 @@ from examengine.bank.formats.base import (
     UnreadableFile,
 )
 
-# One hardened XML loader and one HTML-to-text layout for every XML format.
-from examengine.bank.formats.moodle_xml import BLOCK_TAGS, SIMPLE_TAGS, PlainText, load_xml, local, media_name
+# One hardened XML loader and one HTML-to-text layout serve every XML format.
+from examengine.bank.formats.moodle_xml import (
+    BLOCK_TAGS,
+    MEDIA_TAGS,
+    SIMPLE_TAGS,
+    PlainText,
+    item_name,
+    load_xml,
+    local,
+    media_name,
+)
 from examengine.bank.itemtypes import LETTERS, get_type
 from examengine.bank.itemtypes.base import clean_text
 
 QTI_NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 QTI_XSD = "http://www.imsglobal.org/xsd/qti/qtiv2p1/imsqti_v2p1.xsd"
 CP_NS = "http://www.imsglobal.org/xsd/imscp_v1p1"
+CP_XSD = "http://www.imsglobal.org/xsd/imscp_v1p1.xsd"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 MATCH_CORRECT = "http://www.imsglobal.org/question/qti_v2p1/rptemplates/match_correct"
@@ -49,26 +59,23 @@ BLANK = "______"
 
 SUPPORTED = ("choiceInteraction", "extendedTextInteraction", "textEntryInteraction")
 FEEDBACK_TAGS = frozenset({"feedbackBlock", "feedbackInline"})
-TEMPLATE_TAGS = frozenset({"templateBlock", "templateInline", "printedVariable"})
-MEDIA_TAGS = frozenset({"img", "object", "embed", "video", "audio", "iframe", "svg"})
+SILENT_TAGS = frozenset({"templateBlock", "templateInline", "printedVariable", "endAttemptInteraction"})
 TRUTH = {"对": True, "错": False, "正确": True, "错误": False, "true": True, "false": False}
+_UNPACK_ERRORS = (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error, OSError)
 
 
-# ---- archive ------------------------------------------------------------------------------------------------
-
-def _refuse(code: str, message: str, message_zh: str, location: str | None = None) -> UnreadableFile:
-    return UnreadableFile(code, message, message_zh, location)
-
+# ---- archive -----------------------------------------------------------------------------------------------
 
 def _member_count(data: bytes) -> int | None:
-    """Members counted in the central directory before zipfile builds an object for each (which costs memory
-    for a crafted archive of 400,000 empty members); the walk stops once past the limit."""
+    """Members counted in the central directory before zipfile builds an object for each (a crafted archive
+    of 400,000 empty members would cost memory); the walk stops once past the limit."""
     at = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 0xFFFF))
     if at < 0 or at + 22 > len(data):
         return None
-    declared, directory_size = struct.unpack("<HI", data[at + 10:at + 16])  # 0xFFFF (zip64) is too many anyway
-    count, position = 0, at - directory_size  # where zipfile looks for it too
-    while count <= MAX_ARCHIVE_MEMBERS and 0 <= position <= at - 46 and data[position:position + 4] == b"PK\x01\x02":
+    declared, directory_size = struct.unpack("<HI", data[at + 10:at + 16])  # 0xFFFF (zip64): too many
+    count, position = 0, at - directory_size  # where zipfile looks for the directory too
+    while count <= MAX_ARCHIVE_MEMBERS and 0 <= position <= at - 46 \
+            and data[position:position + 4] == b"PK\x01\x02":
         name, extra, comment = struct.unpack("<HHH", data[position + 28:position + 34])
         position += 46 + name + extra + comment
         count += 1
@@ -81,109 +88,115 @@ def _unsafe_name(name: str) -> bool:
 
 
 def _open_archive(data: bytes) -> zipfile.ZipFile:
-    too_many = _refuse("ZIP_TOO_MANY_MEMBERS", f"the package has more than {MAX_ARCHIVE_MEMBERS} files",
-                       f"压缩包内文件超过{MAX_ARCHIVE_MEMBERS}个")
+    too_many = UnreadableFile("ZIP_TOO_MANY_MEMBERS",
+                              f"the package has more than {MAX_ARCHIVE_MEMBERS} files",
+                              f"压缩包内文件超过{MAX_ARCHIVE_MEMBERS}个")
     count = _member_count(data)
     if count is not None and count > MAX_ARCHIVE_MEMBERS:
         raise too_many
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise _refuse("ZIP_INVALID", "the file is not a readable zip archive", "文件不是有效的zip压缩包") from exc
+        raise UnreadableFile("ZIP_INVALID", "the file is not a readable zip archive",
+                             "文件不是有效的zip压缩包") from exc
     infos = archive.infolist()
     if len(infos) > MAX_ARCHIVE_MEMBERS:
         raise too_many
     for info in infos:
         if _unsafe_name(info.filename):
-            raise _refuse("ZIP_PATH_TRAVERSAL", f"member {info.filename!r} has an absolute path or '..'",
-                          f"压缩包成员“{info.filename}”使用绝对路径或“..”，拒绝处理", info.filename)
+            raise UnreadableFile("ZIP_PATH_TRAVERSAL",
+                                 f"member {info.filename!r} has an absolute path or '..'",
+                                 f"压缩包成员“{info.filename}”使用绝对路径或“..”，拒绝处理", info.filename)
     if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
-        raise _refuse("ZIP_BOMB", f"the package unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB",
-                      f"压缩包解压后超过{MAX_UNPACKED_BYTES // 2**20} MB")
+        raise UnreadableFile("ZIP_BOMB", f"the package unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB",
+                             f"压缩包解压后超过{MAX_UNPACKED_BYTES // 2**20} MB")
     for info in infos:
         if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise _refuse("ZIP_BOMB", f"member {info.filename!r} has a suspicious compression ratio",
-                          f"压缩包成员“{info.filename}”压缩比异常", info.filename)
+            raise UnreadableFile("ZIP_BOMB", f"member {info.filename!r} has a suspicious compression ratio",
+                                 f"压缩包成员“{info.filename}”压缩比异常", info.filename)
+    # zipfile never returns more than a member's declared size (checked above) and checks its CRC.
     return archive
 
 
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    # zipfile never returns more than the declared size (checked above) and checks the CRC.
-    return archive.read(info)
-
-
-# ---- import -------------------------------------------------------------------------------------------------
+# ---- import ------------------------------------------------------------------------------------------------
 
 def parse(data: bytes, filename: str = "") -> list[ImportEntry]:
     """Entries for a single item file or for every item a content package lists."""
     if len(data) > MAX_FILE_BYTES:
-        raise _refuse("FILE_TOO_LARGE", f"the file is larger than {MAX_FILE_BYTES // 2**20} MB",
-                      f"文件超过{MAX_FILE_BYTES // 2**20} MB")
+        raise UnreadableFile("FILE_TOO_LARGE", f"the file is larger than {MAX_FILE_BYTES // 2**20} MB",
+                             f"文件超过{MAX_FILE_BYTES // 2**20} MB")
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")) or filename.lower().endswith(".zip"):
-        return _parse_package(data)
+        return _parse_package(data, filename)
     root = load_xml(data)
     if local(root.tag) != "assessmentItem":
-        raise _refuse("NOT_QTI_ITEM", f"the root element is <{local(root.tag)}>, not a QTI 2.1 <assessmentItem> "
-                      "(upload a content package as its .zip)",
-                      f"根元素是<{local(root.tag)}>而不是QTI 2.1的<assessmentItem>（内容包请上传zip文件）")
-    return [_ItemReader(root, ImportEntry(filename or "item", None)).read()]
+        raise UnreadableFile("NOT_QTI_ITEM", f"the root element is <{local(root.tag)}>, not a QTI 2.1 "
+                             "<assessmentItem> (upload a content package as its .zip)",
+                             f"根元素是<{local(root.tag)}>而不是QTI 2.1的<assessmentItem>（内容包请上传zip文件）")
+    return [_ItemReader(root, ImportEntry(filename or "item", None), filename).read()]
 
 
-def _parse_package(data: bytes) -> list[ImportEntry]:
+def _parse_package(data: bytes, filename: str) -> list[ImportEntry]:
     archive = _open_archive(data)
-    members = {posixpath.normpath(i.filename.replace("\\", "/")): i for i in archive.infolist() if not i.is_dir()}
-    manifest = members.get("imsmanifest.xml") or next(
-        (i for name, i in members.items() if name.lower() == "imsmanifest.xml"), None)
+    members = {posixpath.normpath(i.filename.replace("\\", "/")): i
+               for i in archive.infolist() if not i.is_dir()}
+    manifest = next((i for name, i in members.items() if name.lower() == "imsmanifest.xml"), None)
     if manifest is None:
-        raise _refuse("MANIFEST_MISSING", "the package has no imsmanifest.xml at its root",
-                      "压缩包根目录下没有imsmanifest.xml")
+        raise UnreadableFile("MANIFEST_MISSING", "the package has no imsmanifest.xml at its root",
+                             "压缩包根目录下没有imsmanifest.xml")
     try:
-        manifest_root = load_xml(_read_member(archive, manifest))
+        manifest_root = load_xml(archive.read(manifest))
     except UnreadableFile as exc:
-        raise _refuse(exc.code, f"imsmanifest.xml: {exc.message}", f"imsmanifest.xml：{exc.message_zh}",
-                      "imsmanifest.xml") from exc
-    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error, OSError) as exc:
-        raise _refuse("ZIP_INVALID", "imsmanifest.xml cannot be unpacked", "无法解压imsmanifest.xml") from exc
-    return [_member_entry(archive, members, kind, path) for kind, path in _item_resources(manifest_root)]
+        raise UnreadableFile(exc.code, f"imsmanifest.xml: {exc.message}", f"imsmanifest.xml：{exc.message_zh}",
+                             "imsmanifest.xml") from exc
+    except _UNPACK_ERRORS as exc:
+        raise UnreadableFile("ZIP_INVALID", "imsmanifest.xml cannot be unpacked",
+                             "无法解压imsmanifest.xml") from exc
+    return [_member_entry(archive, members, kind, path, filename)
+            for kind, path in _item_resources(manifest_root)]
 
 
 def _item_resources(manifest: Element) -> list[tuple[str, str]]:
-    """(resource type, member path) of every item resource, in manifest order; tests and web content skipped."""
+    """(resource type, member path) of each item resource in manifest order; tests and web content skipped."""
     found = []
     base = manifest.get(XML_BASE, "")
-    for resources in (e for e in manifest if local(e.tag) == "resources"):
+    for resources in _children(manifest, "resources"):
         resources_base = posixpath.join(base, resources.get(XML_BASE, ""))
-        for resource in (e for e in resources if local(e.tag) == "resource"):
+        for resource in _children(resources, "resource"):
             kind = resource.get("type", "")
             if not (kind.startswith("imsqti_item_") or kind == "imsqti_xmlv1p2"):
                 continue
-            href = resource.get("href") or next(
-                (f.get("href", "") for f in resource if local(f.tag) == "file"), "")
+            href = resource.get("href") or next((f.get("href", "") for f in _children(resource, "file")), "")
             path = posixpath.join(resources_base, resource.get(XML_BASE, ""), unquote(href))
             found.append((kind, posixpath.normpath(path) if href else ""))
     return found
 
 
-def _member_entry(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], kind: str,
-                  path: str) -> ImportEntry:
+def _member_entry(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], kind: str, path: str,
+                  filename: str) -> ImportEntry:
     entry = ImportEntry(path or "imsmanifest.xml", None)
+    info = members.get(path)
     if kind not in ITEM_RESOURCE_TYPES:
         entry.reject("QTI_VERSION_UNSUPPORTED", f"resource type {kind} is not QTI 2.1",
                      f"资源类型{kind}不是QTI 2.1，不支持")
-        return entry
-    info = members.get(path)
-    if info is None:
+    elif info is None:
         entry.reject("ITEM_FILE_MISSING", f"the manifest lists {path or 'a resource without href'}, "
                      "which is not in the package", f"清单列出的文件“{path}”不在压缩包中")
-        return entry
+    else:
+        return _read_member(archive, info, entry, f"{filename} {path}")
+    return entry
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, entry: ImportEntry,
+                 where: str) -> ImportEntry:
     try:
-        root = load_xml(_read_member(archive, info))
+        root = load_xml(archive.read(info))
     except UnreadableFile as exc:
         if exc.code == "XML_UNSAFE":  # a hostile member makes the whole package hostile
-            raise _refuse(exc.code, f"{path}: {exc.message}", f"{path}：{exc.message_zh}", path) from exc
-        entry.reject(exc.code, exc.message, exc.message_zh)
+            raise UnreadableFile(exc.code, f"{entry.location}: {exc.message}",
+                                 f"{entry.location}：{exc.message_zh}", entry.location) from exc
+        entry.reject(exc.code, exc.message, exc.message_zh)  # e.g. XML_MALFORMED: the other items go on
         return entry
-    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error, OSError):
+    except _UNPACK_ERRORS:
         entry.reject("ZIP_MEMBER_UNREADABLE", "the file cannot be unpacked (corrupt or encrypted)",
                      "该文件无法解压（已损坏或已加密）")
         return entry
@@ -191,7 +204,7 @@ def _member_entry(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo],
         entry.reject("NOT_QTI_ITEM", f"the root element is <{local(root.tag)}>, not <assessmentItem>",
                      f"根元素是<{local(root.tag)}>而不是<assessmentItem>")
         return entry
-    return _ItemReader(root, entry).read()
+    return _ItemReader(root, entry, where).read()
 
 
 def _children(element: Element | None, name: str) -> list[Element]:
@@ -210,6 +223,11 @@ def _float(raw: str | None) -> float | None:
         return None
 
 
+def _map_entries(mapping: Element | None) -> list[tuple[str, float]]:
+    entries = _children(mapping, "mapEntry")
+    return [(e.get("mapKey", ""), _float(e.get("mappedValue")) or 0.0) for e in entries]
+
+
 @dataclass
 class _Mapping:
     entries: list[tuple[str, float]]
@@ -223,11 +241,12 @@ class _ItemReader:
 
     root: Element
     entry: ImportEntry
+    where: str  # the file (and member) for data["source"], as the other importers give it
     media: list[str] = field(default_factory=list)
     dropped: set[str] = field(default_factory=set)
     feedback: list[str] = field(default_factory=list)
 
-    # -- messages ---------------------------------------------------------------------------------------------
+    # -- messages --------------------------------------------------------------------------------------------
     @property
     def title(self) -> str:
         return clean_text(self.root.get("title") or self.root.get("identifier") or "")
@@ -241,13 +260,18 @@ class _ItemReader:
             self.entry.warn(code, f"“{self.title}”: {message}", f"“{self.title}”：{message_zh}")
 
     def partial_lost(self) -> None:
-        self.warn("PARTIAL_CREDIT_LOST", "partial scores in the response mapping are not kept; the section's "
-                  "scoring rule applies", "映射中的部分得分未保留，按试卷大题的计分规则评分")
+        self.warn("PARTIAL_CREDIT_LOST",
+                  "partial scores in the response mapping are not kept; the section's scoring rule applies",
+                  "映射中的部分得分未保留，按试卷大题的计分规则评分")
+
+    def lose(self, kind: str) -> None:
+        if kind not in self.feedback:
+            self.feedback.append(kind)
 
     def report_losses(self) -> None:
         if self.feedback:
-            self.warn("FEEDBACK_LOST", f"not imported: {', '.join(self.feedback)}",
-                      f"未导入：{'、'.join({'feedback': '反馈', 'hints': '提示'}[k] for k in self.feedback)}")
+            zh = "、".join({"feedback": "反馈", "hints": "提示"}[k] for k in self.feedback)
+            self.warn("FEEDBACK_LOST", f"not imported: {', '.join(self.feedback)}", f"未导入：{zh}")
         if self.dropped:
             tags = ", ".join(sorted(self.dropped))
             self.warn("HTML_CONVERTED", f"formatting converted to plain text (dropped: {tags})",
@@ -257,7 +281,7 @@ class _ItemReader:
             self.warn("IMAGE_LOST", f"{len(self.media)} image(s)/media dropped: {shown}",
                       f"已丢弃{len(self.media)}个图片/媒体：{shown}")
 
-    # -- text -------------------------------------------------------------------------------------------------
+    # -- text ------------------------------------------------------------------------------------------------
     def plain(self, element: Element, interaction: Element | None = None) -> str:
         out = PlainText()
         self._content(element, out, interaction)
@@ -275,35 +299,32 @@ class _ItemReader:
             self._interaction_text(element, out)
         elif tag in MEDIA_TAGS:
             self.media.append(media_name(tag, element.get("src") or element.get("data"), element.get("alt")))
-            if tag == "object":  # its fallback content is the text meant for when the object cannot be shown
+            if tag == "object":  # its fallback content is the text meant for when it cannot be shown
                 self._content(element, out, interaction)
         elif tag == "br":
             out.br()
         elif tag == "rubricBlock":
             if "candidate" in (element.get("view") or "").split():
-                out.block()
-                self._content(element, out, interaction)
-                out.block()
+                self._block(element, out, interaction)
         elif tag in FEEDBACK_TAGS:
             self.lose("feedback")
-        elif tag in TEMPLATE_TAGS or tag == "endAttemptInteraction":
-            pass
         elif tag == "math":
             self.dropped.add("math")
             out.data(" ".join("".join(element.itertext()).split()))
-        else:
-            self._html_node(tag, element, out, interaction)
+        elif tag not in SILENT_TAGS:
+            if tag not in SIMPLE_TAGS:
+                self.dropped.add(tag)
+            if tag in BLOCK_TAGS:
+                self._block(element, out, interaction)
+            else:
+                self._content(element, out, interaction)
         if element.tail:
             out.data(element.tail)
 
-    def _html_node(self, tag: str, element: Element, out: PlainText, interaction: Element | None) -> None:
-        if tag not in SIMPLE_TAGS:
-            self.dropped.add(tag)
-        if tag in BLOCK_TAGS:
-            out.block()
+    def _block(self, element: Element, out: PlainText, interaction: Element | None) -> None:
+        out.block()
         self._content(element, out, interaction)
-        if tag in BLOCK_TAGS:
-            out.block()
+        out.block()
 
     def _interaction_text(self, interaction: Element, out: PlainText) -> None:
         if local(interaction.tag) == "textEntryInteraction":  # an inline blank in the sentence
@@ -315,15 +336,11 @@ class _ItemReader:
             self._content(prompt, out, None)
         out.block()
 
-    def lose(self, kind: str) -> None:
-        if kind not in self.feedback:
-            self.feedback.append(kind)
-
-    # -- the item ---------------------------------------------------------------------------------------------
+    # -- the item --------------------------------------------------------------------------------------------
     def read(self) -> ImportEntry:
         if _children(self.root, "templateDeclaration"):
-            self.reject("TEMPLATE_UNSUPPORTED", "items with template variables (cloned items) are not supported",
-                        "不支持含模板变量的题目（克隆题）")
+            self.reject("TEMPLATE_UNSUPPORTED", "items with template variables (cloned items) are not "
+                        "supported", "不支持含模板变量的题目（克隆题）")
         else:
             self._read_body()
         return self.entry
@@ -332,14 +349,14 @@ class _ItemReader:
         body = _child(self.root, "itemBody")
         found = [e for e in body.iter() if local(e.tag).endswith("Interaction")] if body is not None else []
         if any(local(e.tag) == "endAttemptInteraction" for e in found):
-            self.lose("hints")
+            self.lose("hints")  # adaptive items end an attempt to ask for a hint
         interactions = [e for e in found if local(e.tag) != "endAttemptInteraction"]
         names = [local(e.tag) for e in interactions]
         if body is None or not interactions:
             self.reject("NO_INTERACTION", "the item has no interaction", "题目中没有作答交互")
         elif len(interactions) > 1:
-            self.reject("MULTIPLE_INTERACTIONS", f"the item has {len(names)} interactions ({', '.join(names)}); "
-                        "we take one question per item",
+            self.reject("MULTIPLE_INTERACTIONS",
+                        f"the item has {len(names)} interactions ({', '.join(names)}); one is supported",
                         f"该题含{len(names)}个作答交互（{', '.join(names)}），每题只能有一个")
         elif names[0] not in SUPPORTED:
             self.reject("INTERACTION_UNSUPPORTED", f"{names[0]} is not supported", f"不支持{names[0]}类型的交互")
@@ -363,13 +380,14 @@ class _ItemReader:
             return
         if any(clean_text("".join(f.itertext())) for f in _children(self.root, "modalFeedback")):
             self.lose("feedback")
-        data.update({"stem": stem, "explanation": "\n\n".join(notes), "difficulty": 3, "tags": [],
-                     "category": "", "source": "", "points": self._points(data["type"], declaration)})
+        data.update({"title": self.title, "stem": stem, "explanation": "\n\n".join(notes), "difficulty": 3,
+                     "tags": [], "category": "", "source": f"QTI 2.1 {self.where}".strip(),
+                     "points": self._points(data["type"], declaration)})
         self.entry.data = data
         self.report_losses()
 
     def _scorer_notes(self, body: Element) -> tuple[list[str], list[str]]:
-        """References from <div class="references"> (one per <p>); anything else for scorers is explanation."""
+        """References from <div class="references"> (one per <p>); the rest scorers see is explanation."""
         references: list[str] = []
         notes: list[str] = []
         for block in body.iter():
@@ -392,19 +410,20 @@ class _ItemReader:
         node = _child(declaration, "mapping")
         if node is None or self._match_correct():
             return None
-        entries = [(e.get("mapKey", ""), _float(e.get("mappedValue")) or 0.0) for e in _children(node, "mapEntry")]
-        return _Mapping(entries, _float(node.get("defaultValue")) or 0.0, _float(node.get("upperBound")))
+        return _Mapping(_map_entries(node), _float(node.get("defaultValue")) or 0.0,
+                        _float(node.get("upperBound")))
 
     def _correct(self, declaration: Element) -> list[str]:
-        return [clean_text(v.text) for v in _children(_child(declaration, "correctResponse"), "value")
-                if clean_text(v.text)]
+        values = _children(_child(declaration, "correctResponse"), "value")
+        return [clean_text(v.text) for v in values if clean_text(v.text)]
 
     def _points(self, type_code: str, declaration: Element) -> float:
-        """SCORE's normalMaximum (what we export), else the mapping's upper bound, else what the template gives."""
-        score = next((o for o in _children(self.root, "outcomeDeclaration") if o.get("identifier") == "SCORE"), None)
-        maximum = _float(score.get("normalMaximum")) if score is not None else None
+        """SCORE's normalMaximum (as we export), else the mapping's upper bound, else the template's."""
+        outcomes = _children(self.root, "outcomeDeclaration")
+        score = next((o for o in outcomes if o.get("identifier") == "SCORE"), None)
         mapping = self._mapping(declaration)
-        for candidate in (maximum, mapping.upper if mapping else None):
+        for candidate in (_float(score.get("normalMaximum")) if score is not None else None,
+                          mapping.upper if mapping else None):
             if candidate is not None and candidate > 0:
                 return candidate
         if self._match_correct() and type_code != "short":
@@ -413,11 +432,12 @@ class _ItemReader:
 
     def _choice(self, interaction: Element, declaration: Element) -> dict[str, Any] | None:
         cardinality = declaration.get("cardinality")
+        choices = _children(interaction, "simpleChoice")
         if cardinality not in ("single", "multiple"):
-            self.reject("INTERACTION_UNSUPPORTED", f"a choice with {cardinality} cardinality is not supported",
+            self.reject("INTERACTION_UNSUPPORTED",
+                        f"a choice with {cardinality} cardinality is not supported",
                         f"不支持基数为{cardinality}的选择题")
             return None
-        choices = _children(interaction, "simpleChoice")
         if len(choices) > len(LETTERS):
             self.reject("TOO_MANY_OPTIONS", f"{len(choices)} choices: at most {len(LETTERS)} are allowed",
                         f"共{len(choices)}个选项，最多允许{len(LETTERS)}个")
@@ -425,20 +445,25 @@ class _ItemReader:
         ids = [c.get("identifier", "") for c in choices]
         options = [self.plain(c) for c in choices]
         mapping = self._mapping(declaration)
-        correct = self._correct(declaration) or self._mapped_keys(mapping, cardinality)
+        correct = self._correct(declaration) or _mapped_keys(mapping, cardinality)
         unknown = [v for v in correct if v not in ids]
         if not correct or unknown:
-            code = "KEY_NOT_AN_OPTION" if unknown else "NO_CORRECT_ANSWER"
-            self.reject(code, f"the correct response ({', '.join(unknown) or 'none'}) is not among the choices",
-                        f"正确答案（{', '.join(unknown) or '无'}）不在选项中")
+            shown = ", ".join(unknown)
+            self.reject("KEY_NOT_AN_OPTION" if unknown else "NO_CORRECT_ANSWER",
+                        f"the correct response ({shown or 'none'}) is not among the choices",
+                        f"正确答案（{shown or '无'}）不在选项中")
             return None
         positions = sorted({ids.index(v) for v in correct})
-        letters = [LETTERS[i] for i in positions]
         if cardinality == "multiple":
-            if mapping is not None:
+            if mapping is not None:  # map_response scores each choice: partial credit by design
                 self.partial_lost()
-            return {"type": "multi", "options": options, "key": letters, "status": "active"}
-        if len(letters) != 1:
+            return {"type": "multi", "options": options, "key": [LETTERS[i] for i in positions],
+                    "status": "active"}
+        return self._single(options, positions, mapping, correct)
+
+    def _single(self, options: list[str], positions: list[int], mapping: _Mapping | None,
+                correct: list[str]) -> dict[str, Any] | None:
+        if len(positions) != 1:
             self.reject("SEVERAL_CORRECT_ANSWERS", "a single-response item lists several correct values",
                         "单选题给出了多个正确答案")
             return None
@@ -447,29 +472,30 @@ class _ItemReader:
         truth = _truefalse_key(options, positions[0])
         if truth is not None:
             return {"type": "truefalse", "options": [], "key": truth, "status": "active"}
-        return {"type": "single", "options": options, "key": letters[0], "status": "active"}
-
-    @staticmethod
-    def _mapped_keys(mapping: _Mapping | None, cardinality: str | None) -> list[str]:
-        """Without a correctResponse, the mapping says what scores: the best value for single, all positive."""
-        positive = [(k, v) for k, v in (mapping.entries if mapping else []) if v > 0]
-        if cardinality == "single" and positive:
-            return [max(positive, key=lambda kv: kv[1])[0]]
-        return [k for k, _ in positive]
+        return {"type": "single", "options": options, "key": LETTERS[positions[0]], "status": "active"}
 
     def _short(self, interaction: Element, declaration: Element, references: list[str]) -> dict[str, Any]:
-        self.warn("SHORT_NEEDS_RUBRIC", "imported as a draft short-answer item: add the scoring points (rubric)",
+        self.warn("SHORT_NEEDS_RUBRIC",
+                  "imported as a draft short-answer item: add the scoring points (rubric)",
                   "已作为简答题草稿导入：请补充评分要点")
         candidates = references + self._correct(declaration)
-        mapping = self._mapping(declaration)
         if local(interaction.tag) == "textEntryInteraction":
-            node = _child(declaration, "mapping")  # accepted spellings count even if scoring ignores them
-            entries = [(e.get("mapKey", ""), _float(e.get("mappedValue")) or 0.0) for e in _children(node, "mapEntry")]
+            # Accepted spellings are references even when scoring ignores the mapping.
+            entries = _map_entries(_child(declaration, "mapping"))
             candidates += [k for k, v in sorted(entries, key=lambda kv: -kv[1]) if v > 0]
+            mapping = self._mapping(declaration)
             if mapping is not None and len({v for _, v in mapping.entries} | ({mapping.default} - {0.0})) > 1:
                 self.partial_lost()  # spellings scored differently, e.g. York 1, york 0.5
         return {"type": "short", "options": [], "key": None, "references": _collapse_case(candidates),
                 "rubric": [], "status": "draft"}
+
+
+def _mapped_keys(mapping: _Mapping | None, cardinality: str | None) -> list[str]:
+    """Without a correctResponse the mapping says what scores: the best value (single), every positive one."""
+    positive = [(k, v) for k, v in (mapping.entries if mapping else []) if v > 0]
+    if cardinality == "single" and positive:
+        return [max(positive, key=lambda kv: kv[1])[0]]
+    return [k for k, _ in positive]
 
 
 def _collapse_case(texts: list[str]) -> list[str]:
@@ -484,14 +510,14 @@ def _collapse_case(texts: list[str]) -> list[str]:
 
 
 def _truefalse_key(options: list[str], correct: int) -> bool | None:
-    """A two-choice 对/错 (or True/False) item is a true/false item; its key is the truth of the correct choice."""
+    """A two-choice 对/错 (or True/False) item is true/false; its key is the truth of the correct choice."""
     truths = [TRUTH.get(o.strip().casefold()) for o in options]
     if len(truths) != 2 or None in truths or truths[0] == truths[1]:
         return None
     return truths[correct]
 
 
-# ---- export -------------------------------------------------------------------------------------------------
+# ---- export ------------------------------------------------------------------------------------------------
 
 def export(items: list[dict[str, Any]]) -> bytes:
     """An IMS content package (zip bytes): imsmanifest.xml and one assessmentItem file per item."""
@@ -510,14 +536,14 @@ def export(items: list[dict[str, Any]]) -> bytes:
 
 
 def _zip_info(path: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(path, date_time=(2000, 1, 1, 0, 0, 0))  # fixed: the same items give the same bytes
+    info = zipfile.ZipInfo(path, date_time=(2000, 1, 1, 0, 0, 0))  # fixed, so equal items give equal bytes
     info.compress_type = zipfile.ZIP_DEFLATED
     return info
 
 
 def _identifier(item: dict[str, Any], number: int, used: set[str]) -> str:
     """The bank id made a QTI identifier (and a safe file name), unique within the package."""
-    raw = re.sub(r"[^A-Za-z0-9_.-]", "_", clean_text(item.get("id")))
+    raw = re.sub(r"[^A-Za-z0-9_.-]", "_", item_name(item))
     identifier = raw if re.match(r"[A-Za-z_]", raw) else f"item{number:04d}" + (f"-{raw}" if raw else "")
     if identifier in used:
         identifier = f"{identifier}-{number}"
@@ -527,7 +553,7 @@ def _identifier(item: dict[str, Any], number: int, used: set[str]) -> str:
 
 def _serialise(root: Element) -> bytes:
     indent(root)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root, encoding="unicode").encode("utf-8") + b"\n"
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root, encoding="unicode").encode() + b"\n"
 
 
 def _lines(parent: Element, text: Any) -> Element:
@@ -541,16 +567,15 @@ def _lines(parent: Element, text: Any) -> Element:
 
 def _manifest_xml(resources: list[tuple[str, str]]) -> bytes:
     root = Element("manifest", {"xmlns": CP_NS, "xmlns:xsi": XSI_NS, "identifier": "MANIFEST-examengine",
-                                "xsi:schemaLocation": f"{CP_NS} http://www.imsglobal.org/xsd/imscp_v1p1.xsd"})
+                                "xsi:schemaLocation": f"{CP_NS} {CP_XSD}"})
     metadata = SubElement(root, "metadata")
     SubElement(metadata, "schema").text = "QTIv2.1 Package"
     SubElement(metadata, "schemaversion").text = "1.0.0"
     SubElement(root, "organizations")
     container = SubElement(root, "resources")
     for identifier, path in resources:
-        resource = SubElement(container, "resource",
-                              {"identifier": f"RES-{identifier}", "type": "imsqti_item_xmlv2p1", "href": path})
-        SubElement(resource, "file", {"href": path})
+        attributes = {"identifier": f"RES-{identifier}", "type": "imsqti_item_xmlv2p1", "href": path}
+        SubElement(SubElement(container, "resource", attributes), "file", {"href": path})
     return _serialise(root)
 
 
@@ -558,10 +583,11 @@ def _item_xml(item: dict[str, Any], identifier: str) -> bytes:
     kind = item.get("type")
     if kind not in ("single", "multi", "truefalse", "short"):
         raise ValueError(f"cannot export an item of type {kind!r} to QTI")
-    title = clean_text(item.get("id")) or clean_text(item.get("stem")).split("\n")[0][:60] or identifier
+    title = item_name(item) or clean_text(item.get("stem")).split("\n")[0][:60] or identifier
     root = Element("assessmentItem", {
         "xmlns": QTI_NS, "xmlns:xsi": XSI_NS, "xsi:schemaLocation": f"{QTI_NS} {QTI_XSD}",
-        "identifier": identifier, "title": title, "adaptive": "false", "timeDependent": "false", "xml:lang": "zh-CN"})
+        "identifier": identifier, "title": title, "adaptive": "false", "timeDependent": "false",
+        "xml:lang": "zh-CN"})
     choices, correct = _choices(item)
     response = SubElement(root, "responseDeclaration", {
         "identifier": "RESPONSE", "cardinality": "multiple" if kind == "multi" else "single",
