@@ -82,6 +82,9 @@ def _module_resolver(program: Program):
             by_key.setdefault(_norm(k.code), m.code)
             by_key.setdefault(_norm(k.name), m.code)
 
+    def module_of(text: str) -> str | None:
+        return by_key.get(_norm(text))
+
     def resolve(data: dict[str, Any], default: str | None) -> str | None:
         if data.get("module") and _norm(data["module"]) in by_key:
             return by_key[_norm(data["module"])]
@@ -92,7 +95,19 @@ def _module_resolver(program: Program):
                     return by_key[_norm(piece)]
         return default
 
+    resolve.module_of = module_of  # type: ignore[attr-defined]
     return resolve
+
+
+def _category_tags(data: dict[str, Any], program: Program, module_of) -> list[str]:
+    """The other system's category path becomes tags (minus the program's own name and the module)."""
+    tags = [str(t) for t in data.get("tags") or []]
+    skip = {_norm(program.code), _norm(program.name), _norm(data.get("module") or ""), "top", "default"}
+    for part in str(data.get("category") or "").replace("\\", "/").split("/"):
+        part = part.strip()
+        if part and _norm(part) not in skip and not module_of(part) and part not in tags and not part.startswith("$"):
+            tags.append(part[:40])
+    return tags[:20]
 
 
 def _entry_dict(entry: ImportEntry, data: dict[str, Any] | None) -> dict[str, Any]:
@@ -146,6 +161,7 @@ def import_file(actor: User | None, program_code: str, data: bytes, filename: st
             if data.get("type") == "short" and not data.get("rubric"):
                 data["status"] = "draft"  # no rubric yet: an item writer must add one before review
             data["module"] = resolve(data, default_module)
+            data["tags"] = _category_tags(data, program, resolve.module_of)
             if not data["module"]:
                 where = data.get("category") or data.get("module") or "—"
                 entry.reject("MODULE_UNKNOWN", f"no module of {program.code} matches {where!r}; choose a default module",

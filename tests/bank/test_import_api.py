@@ -112,3 +112,18 @@ def test_cli_import_dry_run_json(app, tmp_path, demo_bank):
     failed = app.test_cli_runner().invoke(args=["bank", "import", str(path), "--program", "demo"])
     assert failed.exit_code == 1 and "item 2: rejected: KEY_NOT_SINGLE" in failed.output
     assert item_count(app) == 5
+
+
+def test_yaml_alias_bomb_is_refused(client, auth, demo_bank):
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n" \
+           "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nitems:\n  - {type: single, stem: *c}\n"
+    resp = post(client, auth, bomb, name="bomb.yaml")
+    assert resp.status_code == 422 and resp.get_json()["code"] == "SYNTAX_ERROR"
+
+
+def test_categories_become_tags(client, auth, demo_bank):
+    gift = "$CATEGORY: $course$/碳市场专题/温室气体核算\n\n::q1:: 排放因子法的排放量等于活动数据乘以排放因子。{T}\n"
+    entry = post(client, auth, gift, name="q.gift", dry_run=False).get_json()["entries"][0]
+    assert entry["module"] == "acc"
+    items = client.get("/api/v1/items?module=acc&type=truefalse", headers=auth("item_writer")).get_json()["items"]
+    assert items[0]["tags"] == ["碳市场专题"]

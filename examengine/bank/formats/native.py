@@ -9,6 +9,18 @@ import yaml
 
 from examengine.bank.formats.base import ImportEntry, UnreadableFile, decode_text
 
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Refuses anchors and aliases: an uploaded file has no use for them, and nested aliases expand into
+    billions of nodes when the data is walked (the YAML form of the billion-laughs attack)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases are not allowed", event.start_mark)
+        return super().compose_node(parent, index)
+
+
 EXPORT_FIELDS = ("code", "type", "stem", "options", "key", "explanation", "points", "difficulty", "module",
                  "knowledge_points", "levels", "tags", "source", "references", "rubric", "status")
 
@@ -16,7 +28,7 @@ EXPORT_FIELDS = ("code", "type", "stem", "options", "key", "explanation", "point
 def parse(data: bytes, filename: str = "") -> list[ImportEntry]:
     text = decode_text(data)
     try:
-        doc = json.loads(text) if filename.lower().endswith(".json") else yaml.safe_load(text)
+        doc = json.loads(text) if filename.lower().endswith(".json") else yaml.load(text, Loader=_NoAliasLoader)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else getattr(exc, "lineno", None)
