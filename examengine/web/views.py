@@ -148,22 +148,22 @@ def item_status(item_id: int):
     return redirect(url_for("pages.item", item_id=item_id))
 
 
+def _program_page(template: str, permission: str):
+    actor = current_actor()
+    require(actor, permission)
+    programs = bank.list_programs(actor)
+    return render_template(template, programs=programs,
+                           syllabi={p.code: bank.syllabus_tree(actor, p.code) for p in programs})
+
+
 @pages.route("/bank/import")
 def import_page():
-    actor = current_actor()
-    require(actor, "items.write")
-    programs = bank.list_programs(actor)
-    return render_template("bank/import.html", programs=programs,
-                           syllabi={p.code: bank.syllabus_tree(actor, p.code) for p in programs})
+    return _program_page("bank/import.html", "items.write")
 
 
 @pages.route("/bank/export")
 def export_page():
-    actor = current_actor()
-    require(actor, "items.read")
-    programs = bank.list_programs(actor)
-    return render_template("bank/export.html", programs=programs,
-                           syllabi={p.code: bank.syllabus_tree(actor, p.code) for p in programs})
+    return _program_page("bank/export.html", "items.read")
 
 
 @pages.route("/bank/items/<int:item_id>")

@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from examengine.bank.formats.base import ImportEntry, decode_text
+from examengine.bank.formats.base import FormatReject, ImportEntry, decode_text, render_message
 from examengine.bank.itemtypes import LETTERS, REGISTRY, get_type
 
 _ANSWER_LINE = re.compile(r"(?:ANSWER|答案|正确答案)\s*:\s*(.*)", re.IGNORECASE)
@@ -47,15 +47,11 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-class _Reject(Exception):
-    def __init__(self, code: str, **detail: Any) -> None:
-        super().__init__(code)
-        self.code, self.detail = code, detail
+_Reject = FormatReject
 
 
 def _message(code: str, **detail: Any) -> tuple[str, str]:
-    en, zh = _MESSAGES[code]
-    return en.format(**detail), zh.format(**detail)
+    return render_message(_MESSAGES, code, **detail)
 
 
 # ---- line shapes ----------------------------------------------------------------------------------------

@@ -77,3 +77,17 @@ def decode_text(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise UnreadableFile("BAD_ENCODING", "the file is neither UTF-8 nor GB18030 text", "文件编码无法识别（应为UTF-8或GBK）")
+
+
+class FormatReject(Exception):
+    """Raised inside a parser for one question; the parser turns it into a rejected entry."""
+
+    def __init__(self, code: str, **detail: Any) -> None:
+        super().__init__(code)
+        self.code, self.detail = code, detail
+
+
+def render_message(table: dict[str, tuple[str, str]], code: str, **detail: Any) -> tuple[str, str]:
+    """English and Chinese text of `code` from a format's message table, filled with `detail`."""
+    en, zh = table[code]
+    return en.format(**detail), zh.format(**detail)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from examengine.bank.formats.base import ImportEntry, decode_text
+from examengine.bank.formats.base import FormatReject, ImportEntry, decode_text, render_message
 from examengine.bank.itemtypes import LETTERS, get_type
 
 # Unicode noncharacters are reserved for a program's internal use, so real text does not contain them.
@@ -71,15 +71,11 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-class _Reject(Exception):
-    def __init__(self, code: str, **detail: Any) -> None:
-        super().__init__(code)
-        self.code, self.detail = code, detail
+_Reject = FormatReject
 
 
 def _message(code: str, **detail: Any) -> tuple[str, str]:
-    en, zh = _MESSAGES[code]
-    return en.format(**detail), zh.format(**detail)
+    return render_message(_MESSAGES, code, **detail)
 
 
 @dataclass

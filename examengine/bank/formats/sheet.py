@@ -240,9 +240,10 @@ def _row(item: dict[str, Any]) -> list[Any]:
             "\n‖\n".join(item.get("references") or []), rubric, STATUS_OUT.get(item.get("status", ""), "")]
 
 
-def export_xlsx(items: list[dict[str, Any]]) -> bytes:
+def items_workbook():
+    """A workbook whose first sheet 试题 has the bold header row."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Font
 
     wb = Workbook()
     ws = wb.active
@@ -250,6 +251,13 @@ def export_xlsx(items: list[dict[str, Any]]) -> bytes:
     ws.append(HEADERS_OUT)
     for cell in ws[1]:
         cell.font = Font(bold=True)
+    return wb, ws
+
+
+def export_xlsx(items: list[dict[str, Any]]) -> bytes:
+    from openpyxl.styles import Alignment
+
+    wb, ws = items_workbook()
     for item in items:
         ws.append(_row(item))
     for row in ws.iter_rows(min_row=2):

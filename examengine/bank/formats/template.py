@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from examengine.bank.formats.sheet import HEADERS_OUT
+from examengine.bank.formats.sheet import HEADERS_OUT, items_workbook
 
 INSTRUCTIONS = [
     ("填写说明 / How to fill in", ""),
@@ -36,17 +36,11 @@ EXAMPLES = [
 
 
 def template_xlsx(module_codes: list[str] | None = None) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "试题"
-    ws.append(HEADERS_OUT)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    wb, ws = items_workbook()
     for row in EXAMPLES:
         ws.append(row)
     ws.freeze_panes = "A2"
