@@ -16,10 +16,10 @@ HTML-to-text layout for every XML format.
 from __future__ import annotations
 
 import codecs
+import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
@@ -94,25 +94,32 @@ def local(tag: Any) -> str:
 
 
 class PlainText:
-    """Text laid out as a browser would: spaces collapse, blocks start a line, <br> breaks one."""
-
-    _SOFT = "\x00"  # a block boundary: several in a row, or next to a <br>, make one line break
+    """Text laid out as a browser would: spaces collapse, a block starts a new line unless one has just
+    started, <br> always breaks one. Built line by line, so it stays linear on hostile input."""
 
     def __init__(self) -> None:
-        self._parts: list[str] = []
+        self._lines: list[str] = []
+        self._line: list[str] = []
+        self._filled = False  # the current line has more than spaces
 
     def data(self, text: str) -> None:
-        self._parts.append(re.sub(r"[ \t\r\n\f\x00]+", " ", text))
+        if text:
+            collapsed = re.sub(r"[ \t\r\n\f]+", " ", text)
+            self._line.append(collapsed)
+            self._filled = self._filled or bool(collapsed.strip(" "))
 
     def block(self) -> None:
-        self._parts.append(self._SOFT)
+        if self._filled:
+            self.br()
 
     def br(self) -> None:
-        self._parts.append("\n")
+        self._lines.append("".join(self._line))
+        self._line = []
+        self._filled = False
 
     def text(self) -> str:
-        joined = re.sub(r"[ \n]*\x00[ \n\x00]*", "\n", "".join(self._parts))
-        lines = [line.strip(" ").replace("\xa0", " ") for line in joined.split("\n")]
+        lines = [re.sub(" {2,}", " ", line).strip(" ").replace("\xa0", " ")
+                 for line in [*self._lines, "".join(self._line)]]
         return clean_text("\n".join(lines))
 
 
@@ -129,48 +136,96 @@ def media_name(tag: str, source: str | None, alt: str | None) -> str:
     return f"{name} (alt: {clean_text(alt)})" if clean_text(alt) else name
 
 
-class _HtmlToText(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out = PlainText()
-        self.dropped: set[str] = set()
-        self.media: list[str] = []
-        self._hidden = 0  # inside <script>/<style>
+_TAG_NAME = re.compile(r"/?([A-Za-z][A-Za-z0-9]*)")
+_ATTRIBUTE_NAME = re.compile(r"\s*([^\s=\"'>/]+)")
+_EQUALS = re.compile(r"\s*=\s*")
+_UNQUOTED = re.compile(r"[^\s>]*")
+_HIDDEN_END = {tag: re.compile(f"</{tag}", re.IGNORECASE) for tag in ("script", "style")}
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        if tag in MEDIA_TAGS:
-            source = attributes.get("src") or attributes.get("data")
-            self.media.append(media_name(tag, source, attributes.get("alt")))
+
+@dataclass
+class _HtmlText:
+    out: PlainText = field(default_factory=PlainText)
+    dropped: set[str] = field(default_factory=set)
+    media: list[str] = field(default_factory=list)
+
+    def tag(self, name: str, closing: bool, attributes: str) -> None:
+        if name in MEDIA_TAGS:
+            if not closing:
+                found = _attributes(attributes)
+                source = found.get("src") or found.get("data")
+                self.media.append(media_name(name, source and html.unescape(source),
+                                             html.unescape(found.get("alt") or "")))
             return
-        if tag in ("script", "style"):
-            self._hidden += 1
-        if tag not in SIMPLE_TAGS:
-            self.dropped.add(tag)
-        if tag == "br":
+        if name not in SIMPLE_TAGS:
+            self.dropped.add(name)
+        if name == "br":
             self.out.br()
-        elif tag in BLOCK_TAGS:
+        elif name in BLOCK_TAGS:
             self.out.block()
-        elif tag in ("td", "th"):
+        elif name in ("td", "th") and not closing:
             self.out.data(" ")
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
-            self._hidden = max(0, self._hidden - 1)
-        elif tag in BLOCK_TAGS:
-            self.out.block()
 
-    def handle_data(self, data: str) -> None:
-        if not self._hidden:
-            self.out.data(data)
+def _attributes(text: str) -> dict[str, str]:
+    """Attribute values of one tag, in a single forward pass (a regex over hostile attributes backtracks)."""
+    found: dict[str, str] = {}
+    i, n = 0, len(text)
+    while i < n:
+        name = _ATTRIBUTE_NAME.match(text, i)
+        if name is None:
+            i += 1
+            continue
+        i = name.end()
+        equals = _EQUALS.match(text, i)
+        if equals is None:
+            continue  # a boolean attribute
+        i = equals.end()
+        if i < n and text[i] in "\"'":
+            close = text.find(text[i], i + 1)
+            end = n if close < 0 else close
+            value, i = text[i + 1:end], end + 1
+        else:
+            unquoted = _UNQUOTED.match(text, i)
+            value, i = unquoted.group(), unquoted.end()  # type: ignore[union-attr]
+        found.setdefault(name.group(1).lower(), value)
+    return found
 
 
-def html_to_text(html: str) -> tuple[str, set[str], list[str]]:
-    """Plain text, the tags whose meaning was dropped, and the images/media removed."""
-    parser = _HtmlToText()
-    parser.feed(html)
-    parser.close()
-    return parser.out.text(), parser.dropped, parser.media
+def html_to_text(source: str) -> tuple[str, set[str], list[str]]:
+    """Plain text, the tags whose meaning was dropped, and the images/media removed.
+
+    One forward pass with str.find (html.parser is quadratic on some hostile input, e.g. '<a <a <a ...')."""
+    result = _HtmlText()
+    i, n = 0, len(source)
+    while i < n:
+        j = source.find("<", i)
+        result.out.data(html.unescape(source[i:j if j >= 0 else n]))
+        if j < 0:
+            break
+        if source.startswith("<!--", j):
+            end = source.find("-->", j + 4)
+            i = n if end < 0 else end + 3
+            continue
+        name = _TAG_NAME.match(source, j + 1)
+        if name is None and not source.startswith(("<!", "<?"), j):
+            result.out.data("<")  # 'x < 2': a bare '<' is text
+            i = j + 1
+            continue
+        end = source.find(">", j + 1)
+        if end < 0:  # an unclosed tag swallows the rest, as in a browser
+            break
+        i = end + 1
+        if name is None:  # <!DOCTYPE ...>, <?xml ...?>
+            continue
+        tag = name.group(1).lower()
+        closing = source[j + 1] == "/"
+        result.tag(tag, closing, source[name.end():end])
+        if tag in _HIDDEN_END and not closing:
+            result.dropped.add(tag)
+            hidden_end = _HIDDEN_END[tag].search(source, i)
+            i = n if hidden_end is None else hidden_end.start()
+    return result.out.text(), result.dropped, result.media
 
 
 # ---- import ------------------------------------------------------------------------------------------------

@@ -151,13 +151,18 @@ def _parse_package(data: bytes, filename: str) -> list[ImportEntry]:
     except _UNPACK_ERRORS as exc:
         raise UnreadableFile("ZIP_INVALID", "imsmanifest.xml cannot be unpacked",
                              "无法解压imsmanifest.xml") from exc
-    return [_member_entry(archive, members, kind, path, filename)
-            for kind, path in _item_resources(manifest_root)]
+    resources = _item_resources(manifest_root)
+    if len(resources) > MAX_ARCHIVE_MEMBERS:  # more items than the package may hold files
+        raise UnreadableFile("ZIP_TOO_MANY_MEMBERS",
+                             f"the manifest lists more than {MAX_ARCHIVE_MEMBERS} items",
+                             f"清单列出的试题超过{MAX_ARCHIVE_MEMBERS}道", "imsmanifest.xml")
+    return [_member_entry(archive, members, kind, path, filename) for kind, path in resources]
 
 
 def _item_resources(manifest: Element) -> list[tuple[str, str]]:
-    """(resource type, member path) of each item resource in manifest order; tests and web content skipped."""
-    found = []
+    """(resource type, member path) of each item resource in manifest order; tests and web content skipped.
+    A file listed twice is read once, so a manifest cannot make us parse one large member many times."""
+    found: dict[str, tuple[str, str]] = {}
     base = manifest.get(XML_BASE, "")
     for resources in _children(manifest, "resources"):
         resources_base = posixpath.join(base, resources.get(XML_BASE, ""))
@@ -167,8 +172,9 @@ def _item_resources(manifest: Element) -> list[tuple[str, str]]:
                 continue
             href = resource.get("href") or next((f.get("href", "") for f in _children(resource, "file")), "")
             path = posixpath.join(resources_base, resource.get(XML_BASE, ""), unquote(href))
-            found.append((kind, posixpath.normpath(path) if href else ""))
-    return found
+            path = posixpath.normpath(path) if href else ""
+            found.setdefault(path, (kind, path))
+    return list(found.values())
 
 
 def _member_entry(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], kind: str, path: str,
@@ -342,7 +348,10 @@ class _ItemReader:
             self.reject("TEMPLATE_UNSUPPORTED", "items with template variables (cloned items) are not "
                         "supported", "不支持含模板变量的题目（克隆题）")
         else:
-            self._read_body()
+            try:
+                self._read_body()
+            except RecursionError:  # the text walk recurses; real items nest a few levels, not hundreds
+                self.reject("XML_TOO_DEEP", "the item's markup is nested too deeply", "题目标记嵌套层级过深")
         return self.entry
 
     def _read_body(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -244,6 +245,17 @@ def test_other_markup_is_dropped_with_one_warning() -> None:
 def test_images_in_options_are_reported() -> None:
     entry = one(multichoice(True, answer(100, '图<img src="a.png">'), answer(0, "乙")))
     assert codes(entry) == ["IMAGE_LOST"] and entry.data["options"] == ["图", "乙"]
+
+
+@pytest.mark.parametrize("hostile", [
+    "<a " * 200_000, "<p>" * 200_000, "<" * 200_000, "<img " + "a" * 500_000 + ">",
+    "<img " + 'a="x ' * 100_000 + ">", "&" * 200_000,
+])
+def test_html_conversion_stays_linear_on_hostile_markup(hostile: str) -> None:
+    started = time.perf_counter()
+    text, _, _ = moodle_xml.html_to_text(hostile)
+    assert time.perf_counter() - started < 5  # html.parser needs minutes for the first of these
+    assert len(text) <= len(hostile)
 
 
 def test_plain_text_formats_are_kept_verbatim() -> None:

@@ -244,6 +244,12 @@ def test_several_interactions_rejected() -> None:
         entry.messages[0].message)
 
 
+def test_deeply_nested_markup_rejected() -> None:
+    body = "<div>" * 3000 + "深" + "</div>" * 3000 + '<extendedTextInteraction responseIdentifier="RESPONSE"/>'
+    entry = one(item_xml(body, declaration(correct=(), base_type="string"), template=None))
+    assert codes(entry) == ["XML_TOO_DEEP"]
+
+
 def test_item_without_interaction_or_with_templates_rejected() -> None:
     assert codes(one(item_xml("<p>只是说明</p>"))) == ["NO_INTERACTION"]
     template = '<templateDeclaration identifier="A" cardinality="single" baseType="integer"/>'
@@ -284,6 +290,16 @@ def test_package_items_in_manifest_order_with_member_locations() -> None:
     assert "line 3" in entries[1].messages[0].message and "第3行" in entries[1].messages[0].message_zh
     assert entries[0].data["key"] is True and entries[0].data["source"] == "QTI 2.1 bank.zip items/tf.xml"
     assert entries[3].data["key"] == ["A", "B", "D"]
+
+
+def test_manifest_listing_a_file_many_times_reads_it_once() -> None:
+    listed = manifest(*[("imsqti_item_xmlv2p1", "a.xml")] * 5000)
+    entries = qti21.parse(package({"imsmanifest.xml": listed, "a.xml": GOOD}), "x.zip")
+    assert [e.location for e in entries] == ["a.xml"]
+    many = manifest(*[("imsqti_item_xmlv2p1", f"missing{i}.xml") for i in range(MAX_ARCHIVE_MEMBERS + 1)])
+    with pytest.raises(UnreadableFile) as caught:
+        qti21.parse(package({"imsmanifest.xml": many}), "x.zip")
+    assert caught.value.code == "ZIP_TOO_MANY_MEMBERS"
 
 
 def test_package_without_manifest_or_not_a_zip() -> None:
