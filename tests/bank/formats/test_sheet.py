@@ -120,3 +120,11 @@ def test_template_has_instructions_lists_and_parses_its_own_examples():
     entries = sheet.parse(data, "template.xlsx")
     assert [(e.data["type"], e.outcome) for e in entries] == [("single", "imported"), ("truefalse", "imported"),
                                                               ("short", "imported")]
+
+
+def test_oversized_csv_is_refused_before_parsing():
+    big = ("题型,题干\n" + "单选,题\n" * 3_000_000).encode()
+    assert len(big) > 20 * 1024 * 1024
+    with pytest.raises(UnreadableFile) as exc:
+        sheet.parse(big, "big.csv")
+    assert exc.value.code == "FILE_TOO_LARGE"
