@@ -11,6 +11,7 @@ from examengine.bank.itemtypes import REGISTRY, Issues, get_type
 from examengine.bank.itemtypes.base import clean_text
 
 STATUSES = ("draft", "in_review", "active", "retired")
+IMPORT_STATUSES = ("draft", "in_review", "active")  # what an import may give its items
 MAX_TAGS = 20
 
 

@@ -13,24 +13,21 @@ from sqlalchemy.orm import selectinload
 from examengine.auth.models import User
 from examengine.auth.permissions import require
 from examengine.bank import formats
-from examengine.bank.content import ProgramInfo, check_item
+from examengine.bank.content import IMPORT_STATUSES, ProgramInfo, check_item
 from examengine.bank.duplicates import DEFAULT_THRESHOLD, DuplicateIndex, item_text
 from examengine.bank.formats.base import REJECTED, ImportEntry, UnreadableFile
 from examengine.bank.models import Item, ItemVersion, Module, Program
 from examengine.bank.service import (
-    ItemFilter,
+    _item_query,
     _new_version,
     _next_code,
     content_hash,
     get_program,
     item_dict,
-    list_items,
     program_info,
 )
 from examengine.db import db
 from examengine.errors import ExamEngineError, ValidationError
-
-IMPORT_STATUSES = ("draft", "in_review", "active")
 
 
 class ImportFileError(ExamEngineError):
@@ -230,28 +227,15 @@ def export_items(actor: User | None, program_code: str, fmt: str, module: str | 
     if fmt not in formats.FORMATS:
         raise ValidationError({"format": [f"one of {', '.join(formats.FORMATS)}"]})
     program = get_program(program_code)
-    flt = ItemFilter(program=program_code, module=module, status=status)
-    items: list[dict[str, Any]] = []
-    page = 1
-    reader = actor if actor is not None else _SystemReader()
-    while True:
-        found, total = list_items(reader, flt, page, 200)
-        for it in found:
-            d = item_dict(it)
-            d["category"] = f"{program.code}/{d['module']}"
-            items.append(d)
-        if page * 200 >= total:
-            break
-        page += 1
+    stmt = (_item_query().join(ItemVersion, Item.current_version_id == ItemVersion.id)
+            .where(Item.program_id == program.id).order_by(Item.code))
+    if module:
+        stmt = stmt.join(Module, ItemVersion.module_id == Module.id).where(Module.code == module)
+    if status:
+        stmt = stmt.where(Item.status == status)
+    items = [{**item_dict(it), "category": f"{program.code}/{it.current_version.module.code}"}
+             for it in db.session.scalars(stmt)]
     return formats.export(fmt, items), len(items)
-
-
-class _SystemReader:
-    """The CLI's authority: reads like an administrator."""
-
-    id = None
-    role = "admin"
-    active = True
 
 
 def program_module_codes(program_code: str) -> list[str]:
@@ -260,4 +244,4 @@ def program_module_codes(program_code: str) -> list[str]:
                                    .order_by(Module.position)))
 
 
-__all__ = ["ImportFileError", "ImportRejected", "ImportReport", "ItemVersion", "export_items", "import_file"]
+__all__ = ["ImportFileError", "ImportRejected", "ImportReport", "export_items", "import_file"]

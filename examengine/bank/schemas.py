@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from examengine.bank.content import STATUSES
+from examengine.bank.content import IMPORT_STATUSES, STATUSES
+from examengine.bank.formats import FORMATS
 from examengine.bank.itemtypes import REGISTRY
 
 
@@ -186,10 +187,9 @@ class SyllabusSchema(ProgramSchema):
 
 class ImportFormSchema(Schema):
     program = fields.String(required=True)
-    format = fields.String(validate=validate.OneOf(["yaml", "json", "xlsx", "csv", "gift", "moodle_xml", "aiken",
-                                                    "qti21"]))
+    format = fields.String(validate=validate.OneOf(list(FORMATS)))
     module = fields.String(metadata={"description": "module for items whose category matches none"})
-    status = fields.String(load_default="draft", validate=validate.OneOf(["draft", "in_review", "active"]))
+    status = fields.String(load_default="draft", validate=validate.OneOf(IMPORT_STATUSES))
     dry_run = fields.Boolean(load_default=True, metadata={"description": "report only (the default)"})
     skip_invalid = fields.Boolean(load_default=False)
 
@@ -228,8 +228,7 @@ class ImportReportSchema(Schema):
 
 class ExportQuerySchema(Schema):
     program = fields.String(required=True)
-    format = fields.String(required=True, validate=validate.OneOf(["yaml", "json", "xlsx", "csv", "gift",
-                                                                   "moodle_xml", "aiken", "qti21"]))
+    format = fields.String(required=True, validate=validate.OneOf(list(FORMATS)))
     module = fields.String()
     status = fields.String(validate=validate.OneOf(STATUSES))
 
