@@ -71,7 +71,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from examengine.auth.cli import users_cli
     from examengine.bank.cli import bank_cli
+    from examengine.papers.cli import papers_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(bank_cli)
+    app.cli.add_command(papers_cli)
     return app

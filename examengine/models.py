@@ -11,6 +11,7 @@ from examengine.bank.models import (
            Program,
            WorkType,
 )
+from examengine.papers.models import Blueprint, Paper, PaperItem, PaperSet
 
-__all__ = ["ApiToken", "Item", "ItemStatusChange", "ItemVersion", "KnowledgePoint", "Level", "Module", "Program",
+__all__ = ["Blueprint", "Paper", "PaperItem", "PaperSet", "ApiToken", "Item", "ItemStatusChange", "ItemVersion", "KnowledgePoint", "Level", "Module", "Program",
            "User", "WorkType"]

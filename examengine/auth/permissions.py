@@ -28,6 +28,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Approval needs a second pair of eyes: an item writer may approve only items written by someone else.
     "items.approve": frozenset({"item_writer", "staff", "admin"}),
     "items.retire": frozenset({"staff", "admin"}),
+    # Blueprints show the paper's make-up, not its items; papers with keys are for exam staff.
+    "blueprints.read": frozenset({"item_writer", "staff", "admin"}),
+    "papers.manage": frozenset({"staff", "admin"}),
     "users.read": frozenset({"staff", "admin"}),
     "users.manage": frozenset({"admin"}),
 }
