@@ -21,6 +21,7 @@ install: $(BIN)/.installed
 initdb: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask bank load
+	$(BIN)/flask papers load
 	$(BIN)/flask users demo
 
 run: initdb

@@ -13,5 +13,19 @@ from examengine.bank.models import (
 )
 from examengine.papers.models import Blueprint, Paper, PaperItem, PaperSet
 
-__all__ = ["Blueprint", "Paper", "PaperItem", "PaperSet", "ApiToken", "Item", "ItemStatusChange", "ItemVersion", "KnowledgePoint", "Level", "Module", "Program",
-           "User", "WorkType"]
+__all__ = [
+           "ApiToken",
+           "Blueprint",
+           "Item",
+           "ItemStatusChange",
+           "ItemVersion",
+           "KnowledgePoint",
+           "Level",
+           "Module",
+           "Paper",
+           "PaperItem",
+           "PaperSet",
+           "Program",
+           "User",
+           "WorkType",
+]

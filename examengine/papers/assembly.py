@@ -210,15 +210,29 @@ class Assembler:
             remaining = s.count - sum(counts[ci] for ci in cis)
             if remaining <= 0:
                 continue
-            room = [min(self.pool.cells[ci].hi - counts[ci], self._usable(ci, limit) - counts[ci]) for ci in cis]
-            if sum(max(r, 0) for r in room) < remaining:  # short: fill by the written ranges, the draw reports it
-                room = [self.pool.cells[ci].hi - counts[ci] for ci in cis]
-            units = np.repeat(np.arange(len(cis)), np.maximum(room, 0))
-            chosen = units[np.argpartition(rng.random(len(units)), remaining - 1)[:remaining]] \
-                if remaining < len(units) else units
-            for k, n in zip(*np.unique(chosen, return_counts=True), strict=True):
-                counts[cis[int(k)]] += int(n)
+            room = np.array([min(self.pool.cells[ci].hi - counts[ci], self._usable(ci, limit) - counts[ci])
+                             for ci in cis], dtype=np.float64)
+            if np.maximum(room, 0).sum() < remaining:  # short: fill by the written ranges, the draw reports it
+                room = np.array([self.pool.cells[ci].hi - counts[ci] for ci in cis], dtype=np.float64)
+            room = np.maximum(room, 0)
+            # Cells with more unused capacity give more often, which keeps exposure even across modules.
+            slack = np.array([self._slack(ci, limit) for ci in cis], dtype=np.float64) + 1e-9
+            for _ in range(remaining):
+                weight = np.where(room > 0, slack, 0.0)
+                if weight.sum() <= 0:
+                    break
+                k = int(np.searchsorted(np.cumsum(weight), rng.random() * weight.sum(), side="right"))
+                k = min(k, len(cis) - 1)
+                counts[cis[k]] += 1
+                room[k] -= 1
         return counts
+
+    def _slack(self, ci: int, limit: int) -> float:
+        """Paper slots the cell's items have left under the cap (while nobody is near it: the item count)."""
+        members = self.pool.cells[ci].members
+        if self.assembled < limit // 2:
+            return float(len(members))
+        return float(np.maximum(limit - self.uses[members], 0).sum()) / limit
 
     def _usable(self, ci: int, limit: int) -> int:
         members = self.pool.cells[ci].members
@@ -330,8 +344,16 @@ class Assembler:
             if abs(need) <= bp.tolerance:
                 break
             delta = (fac[spares][None, :] - fac[picks][:, None]) * points[pick_cell][:, None]
-            gain = np.where(same, abs(need) - np.abs(need - delta), -np.inf)
-            best = int(np.argmax(gain))
+            after = np.abs(need - delta)
+            gain = np.where(same, abs(need) - after, -np.inf)
+            landing = same & (after <= bp.tolerance)
+            if landing.any():
+                # Of the swaps that land in tolerance, the least-used newcomer: repair must not wear out
+                # the easiest and hardest items of a cell.
+                rank = np.where(landing, self.uses[spares][None, :] * 1e3 - gain, np.inf)
+                best = int(np.argmin(rank))
+            else:
+                best = int(np.argmax(gain))
             i, j = divmod(best, len(spares))
             if gain[i, j] <= 1e-12:
                 break

@@ -86,30 +86,36 @@ def check(pool: Pool, planned: int, trial_papers: int = 300, seed: int = 1) -> F
             problems.append(f"{section.type} × {cell.module}: needs {cell.lo} per paper and {cap_min} items under "
                             f"the exposure cap {cap:g}; has {distinct}; short by {short}")
     for si, s in enumerate(bp.sections):
-        give = sum(min(pool.cells[c].hi, _distinct(pool, pool.cells[c].members)) for c in pool.section_cells[si])
-        need = max(s.count, min(math.ceil(s.count / cap - 1e-9), s.count * max(planned, 1)))
-        if give < need:
-            problems.append(f"section {s.type}: needs {s.count} per paper and {need} items under the exposure cap; "
-                            f"the modules give {give}; short by {need - give}")
+        cells_s = [pool.cells[c] for c in pool.section_cells[si]]
+        give = sum(min(c.hi, _distinct(pool, c.members)) for c in cells_s)
+        if give < s.count:
+            problems.append(f"section {s.type}: needs {s.count} per paper; the module ranges give at most {give}; "
+                            f"short by {s.count - give}")
+        have = sum(_distinct(pool, c.members) for c in cells_s)
+        need = min(math.ceil(s.count / cap - 1e-9), s.count * max(planned, 1))
+        if have < need:
+            problems.append(f"section {s.type}: needs {need} items under the exposure cap {cap:g}, has {have}; "
+                            f"short by {need - have}")
     for k, name in enumerate(pool.kp_names):
         have = int(np.count_nonzero(pool.kp_mask[k]))
-        if have < pool.kp_need[k]:
-            problems.append(f"knowledge point {name}: needs {pool.kp_need[k]}, has {have}; "
-                            f"short by {int(pool.kp_need[k]) - have}")
+        need = max(int(pool.kp_need[k]), min(math.ceil(pool.kp_need[k] / cap - 1e-9), int(pool.kp_need[k]) * planned))
+        if have < need:
+            problems.append(f"knowledge point {name}: needs {pool.kp_need[k]} per paper and {need} items under the "
+                            f"exposure cap, has {have}; short by {need - have}")
     asm = Assembler(pool, planned)
     lo, hi = score_range(asm)
     if hi < bp.band[0] or lo > bp.band[1]:
         problems.append(f"expected score can range {lo:.1f}–{hi:.1f}, outside the band {bp.band[0]:g}–{bp.band[1]:g}")
     trial = None
     if not problems and trial_papers:
-        trial = run_trial(pool, planned, min(trial_papers, planned), seed)
+        trial = run_trial(pool, min(trial_papers, planned), seed)
     return FeasibilityReport(bp.code, planned, cap, pool.size, cells, problems, (round(lo, 2), round(hi, 2)),
                              bp.band, trial)
 
 
-def run_trial(pool: Pool, planned: int, papers: int, seed: int) -> Trial:
-    """Assemble `papers` papers in memory (nothing stored) as if for a sitting of `planned` candidates."""
-    asm = Assembler(pool, planned)
+def run_trial(pool: Pool, papers: int, seed: int) -> Trial:
+    """Assemble `papers` papers in memory (nothing stored), the exposure cap counted among them."""
+    asm = Assembler(pool, papers)
     scores = []
     failures = fallbacks = 0
     messages: list[str] = []
