@@ -150,6 +150,10 @@ class Assembler:
     def __post_init__(self) -> None:
         if self.uses is None:
             self.uses = np.zeros(self.pool.size, dtype=np.int64)
+        self._cell_of = np.zeros(self.pool.size, dtype=np.int64)
+        for ci, cell in enumerate(self.pool.cells):
+            self._cell_of[cell.members] = ci
+        self._cell_uses = np.bincount(self._cell_of, weights=self.uses, minlength=len(self.pool.cells))
 
     @property
     def limit(self) -> int:
@@ -158,7 +162,9 @@ class Assembler:
         return max(1, int(np.floor(self.pool.blueprint.exposure_cap * planned + 1e-9)))
 
     def record(self, draft: Draft) -> None:
-        self.uses[np.asarray(draft.picks, dtype=np.int64)] += 1
+        picks = np.asarray(draft.picks, dtype=np.int64)
+        self.uses[picks] += 1
+        self._cell_uses += np.bincount(self._cell_of[picks], minlength=len(self.pool.cells))
         self.assembled += 1
 
     # ---- the fast path --------------------------------------------------------------------------------
@@ -192,6 +198,11 @@ class Assembler:
         expected = float(np.dot(points[pick_cell], pool.facility[picks]))
         expected = self._repair(picks, pick_cell, spares, spare_cell, points, expected, used_groups)
         lo, hi = bp.band
+        if not lo - 1e-9 <= expected <= hi + 1e-9:
+            # The few spares were not enough (typically late in a sitting, when the cap has taken the
+            # easiest or hardest items): repair again with every usable item of the cells.
+            spares, spare_cell = self._all_spares(picks, limit)
+            expected = self._repair(picks, pick_cell, spares, spare_cell, points, expected, used_groups)
         if abs(expected - bp.target) > bp.tolerance + 1e-9 and not lo - 1e-9 <= expected <= hi + 1e-9:
             raise AssemblyFailed([Shortfall("difficulty", "expected_score", bp.target, round(expected, 2),
                                             f"expected score {expected:.1f} outside {lo:g}–{hi:g} after repair")])
@@ -228,15 +239,12 @@ class Assembler:
         return counts
 
     def _slack(self, ci: int, limit: int) -> float:
-        """Paper slots the cell's items have left under the cap (while nobody is near it: the item count)."""
-        members = self.pool.cells[ci].members
-        if self.assembled < limit // 2:
-            return float(len(members))
-        return float(np.maximum(limit - self.uses[members], 0).sum()) / limit
+        """Paper slots the cell's items have left under the cap, in items (no item is ever above the cap)."""
+        return len(self.pool.cells[ci].members) - self._cell_uses[ci] / limit
 
     def _usable(self, ci: int, limit: int) -> int:
         members = self.pool.cells[ci].members
-        if self.assembled < limit:  # nobody can be at the cap yet
+        if self._cell_uses[ci] < limit:  # not even one item can be at the cap yet
             return len(members)
         return int(np.count_nonzero(self.uses[members] < limit))
 
@@ -279,6 +287,16 @@ class Assembler:
             else:
                 break
         return np.array(got, dtype=np.int64), np.array(spare, dtype=np.int64)
+
+    def _all_spares(self, picks: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+        taken = np.zeros(self.pool.size, dtype=bool)
+        taken[picks] = True
+        spares, cells = [], []
+        for ci, cell in enumerate(self.pool.cells):
+            m = cell.members[(self.uses[cell.members] < limit) & ~taken[cell.members]]
+            spares.append(m)
+            cells.append(np.full(len(m), ci, dtype=np.int64))
+        return np.concatenate(spares), np.concatenate(cells)
 
     def _swap_allowed(self, out_idx: int, in_idx: int, used_groups: set[int]) -> bool:
         groups = self.pool.enemy_groups

@@ -232,15 +232,19 @@ def _sections(data: dict, c: _Collector, scope: ProgramScope | None, allowed: se
         if points is None or points <= 0 or round(points * 100) != points * 100:
             c.add(s, f"{where}.points", "BP_POINTS_INVALID", "points must be positive with at most two decimals")
         rule = None
+        raw_rule = s.get("rule")
+        if isinstance(raw_rule, dict):  # the snapshot form written by Blueprint.as_dict()
+            s = {**s, "partial_fraction": raw_rule.get("partial_fraction", 0.5)}
+            raw_rule = raw_rule.get("name")
         if type_ == "multi":
-            name = s.get("rule", "all_or_nothing")
+            name = raw_rule or "all_or_nothing"
             if name not in RULES:
                 c.add(s, f"{where}.rule", "BP_RULE_UNKNOWN", f"rule must be one of {', '.join(RULES)}")
             fraction = _number(s.get("partial_fraction", 0.5))
             if fraction is None or not 0 < fraction < 1:
                 c.add(s, f"{where}.partial_fraction", "BP_RULE_UNKNOWN", "partial_fraction must be between 0 and 1")
             rule = {"name": name, "partial_fraction": fraction} if name == "partial" else {"name": name}
-        elif "rule" in s:
+        elif raw_rule is not None:
             c.add(s, f"{where}.rule", "BP_RULE_UNKNOWN", "only multiple-choice sections take a scoring rule")
         quotas = []
         modules = s.get("modules")

@@ -223,7 +223,7 @@ def assemble_forms(pool: Pool, forms: int, max_overlap: float, seed: int) -> tup
     out: list[Draft] = []
     fallbacks = 0
     for f in range(forms):
-        s = paper_seed(seed, -1 - f)
+        s = paper_seed(seed, 2**32 + f)  # form seeds apart from the candidates' paper numbers
         earlier = [(np.asarray(d.picks, dtype=np.int64), most) for d in out]
         try:
             d = asm.assemble(s)
