@@ -27,12 +27,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from examengine.bank.bankfile import find_programs, read_item_file, read_yaml, strip_lines  # noqa: E402
-from examengine.bank.syllabus import parse_syllabus  # noqa: E402
-from examengine.papers import ilp  # noqa: E402
-from examengine.papers.assembly import Assembler, AssemblyFailed, PoolItem, build_pool, paper_seed  # noqa: E402
-from examengine.papers.blueprint import parse_blueprint, scope_from_syllabus  # noqa: E402
-from examengine.papers.blueprintfile import blueprint_files, read_blueprint  # noqa: E402
+from examengine.bank.bankfile import find_programs, read_item_file, read_yaml, strip_lines
+from examengine.bank.syllabus import parse_syllabus
+from examengine.papers import ilp
+from examengine.papers.assembly import Assembler, AssemblyFailed, PoolItem, build_pool, paper_seed
+from examengine.papers.blueprint import parse_blueprint, scope_from_syllabus
+from examengine.papers.blueprintfile import blueprint_files, read_blueprint
 
 MODULES = [f"m{i}" for i in range(8)]
 SYNTHETIC = {

@@ -125,6 +125,13 @@ def demo_bank(app):
         assert not checked.problems, checked.problems
         program = service.load_syllabus(checked.syllabus)
         service.load_items(program, [(f"{e.path.name}:{e.line}", e.data) for e in checked.entries])
+        from examengine.papers import service as papers_service
+        from examengine.papers.blueprintfile import blueprint_files, check_blueprint_files
+
+        entries, problems = check_blueprint_files(blueprint_files(DEMO_BANK), papers_service.program_scope(program),
+                                                  papers_service.program_item_codes(program))
+        assert not problems, problems
+        papers_service.load_blueprints(program, entries)
         db.session.remove()
     return "demo"
 

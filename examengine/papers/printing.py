@@ -708,7 +708,7 @@ def _rubric_table(rubric: Iterable[Any], L: dict[str, Any]) -> Table:
     for entry in rubric:
         point = entry if not isinstance(entry, dict) else entry.get("point", "")
         weight = entry.get("weight") if isinstance(entry, dict) else None
-        alts = _as_list(entry.get("alternatives")) if isinstance(entry, dict) else []
+        alts = _as_list(entry.get("synonyms", entry.get("alternatives"))) if isinstance(entry, dict) else []
         rows.append([Paragraph(_text(point), S["cell"]), "" if weight is None else _num(weight),
                      Paragraph(_text("；".join(str(a) for a in alts)), S["cell"])])
     table = Table(rows, colWidths=[CONTENT_W * 0.5, CONTENT_W * 0.12, CONTENT_W * 0.38], repeatRows=1)

@@ -378,3 +378,8 @@ def exposure_counts(paper_set_id: int) -> dict[int, int]:
         select(PaperItem.item_id, func.count()).join(Paper, Paper.id == PaperItem.paper_id)
         .where(Paper.paper_set_id == paper_set_id, Paper.is_form.is_(False)).group_by(PaperItem.item_id))
     return {i: n for i, n in rows}
+
+
+def paper_ids(paper_set_id: int) -> list[int]:
+    return list(db.session.scalars(select(Paper.id).where(Paper.paper_set_id == paper_set_id, ~Paper.is_form)
+                                   .order_by(Paper.number)))

@@ -17,6 +17,8 @@ from tests.conftest import PASSWORD, ROLES, item_id
 ANY = set(ROLES)
 READERS = {"grader", "item_writer", "staff", "admin"}
 WRITERS = {"item_writer", "admin"}
+BLUEPRINT_READERS = {"item_writer", "staff", "admin"}
+STAFF = {"staff", "admin"}
 PUBLIC = "public"
 
 # (method, rule) -> who may call it
@@ -42,6 +44,12 @@ MATRIX = {
     ("POST", "/api/v1/imports"): WRITERS,
     ("GET", "/api/v1/exports"): READERS,
     ("GET", "/api/v1/imports/template"): READERS,
+    ("GET", "/api/v1/blueprints"): BLUEPRINT_READERS,
+    ("GET", "/api/v1/blueprints/<code>"): BLUEPRINT_READERS,
+    ("GET", "/api/v1/blueprints/<code>/feasibility"): BLUEPRINT_READERS,
+    ("POST", "/api/v1/blueprints/<code>/papers"): STAFF,
+    ("GET", "/api/v1/papers/<int:paper_id>"): STAFF,
+    ("GET", "/api/v1/papers/<int:paper_id>/pdf"): STAFF,
 }
 
 _counter = itertools.count()
@@ -61,6 +69,16 @@ def _request(app, method, rule, role, writer_id=None):
                     "knowledge_points": ["pub.k01"], "source": "来源"}).id
                 db.session.remove()
         url = rule.replace("<int:item_id>", str(iid)).replace("<int:number>", "1")
+    elif "<int:paper_id>" in rule:
+        with app.app_context():
+            from examengine.papers import service as papers_service
+
+            staff = db.session.scalar(db.select(User).where(User.role == "staff"))
+            pid = papers_service.paper_ids(papers_service.generate(staff, "demo-l4", 1, n).paper_set.id)[0]
+            db.session.remove()
+        url = rule.replace("<int:paper_id>", str(pid))
+    elif rule.startswith("/api/v1/blueprints/"):
+        url = rule.replace("<code>", "demo-l4")
     else:
         url = rule.replace("<code>", "demo")
     if rule.endswith("/diff"):
@@ -78,6 +96,7 @@ def _request(app, method, rule, role, writer_id=None):
                                     "knowledge_points": ["pub.k01"], "source": "来源"},
         ("PATCH", "/api/v1/items/<int:item_id>"): {"stem": f"改过的题干{n}"},
         ("POST", "/api/v1/items/<int:item_id>/status"): {"status": "in_review"},
+        ("POST", "/api/v1/blueprints/<code>/papers"): {"count": 3, "seed": n},
     }.get((method, rule))
     return url, body
 
