@@ -318,25 +318,21 @@ class Assembler:
         for k, name in enumerate(pool.kp_names):
             while int(pool.kp_mask[k, picks].sum()) < pool.kp_need[k]:
                 have = pool.kp_mask[:, picks].sum(axis=1)
+                taken = np.zeros(pool.size, dtype=bool)
+                taken[picks] = True
+                cands = np.flatnonzero(pool.kp_mask[k] & (self.uses < limit) & ~taken)
                 done = False
-                for ci, cell in enumerate(pool.cells):
-                    cands = [int(i) for i in cell.members
-                             if pool.kp_mask[k, i] and self.uses[i] < limit and i not in set(picks.tolist())]
-                    if not cands:
-                        continue
-                    for p in np.flatnonzero(pick_cell == ci):
+                for c in cands.tolist():
+                    for p in np.flatnonzero(pick_cell == self._cell_of[c]).tolist():
                         out_idx = int(picks[p])
                         # never take out an item another minimum still needs
                         if np.any(pool.kp_mask[:, out_idx] & (have <= pool.kp_need)):
                             continue
-                        for c in cands:
-                            if self._swap_allowed(out_idx, c, used_groups):
-                                self._apply_swap(out_idx, c, used_groups)
-                                picks[p] = c
-                                spares[spares == c] = out_idx
-                                done = True
-                                break
-                        if done:
+                        if self._swap_allowed(out_idx, c, used_groups):
+                            self._apply_swap(out_idx, c, used_groups)
+                            picks[p] = c
+                            spares[spares == c] = out_idx
+                            done = True
                             break
                     if done:
                         break

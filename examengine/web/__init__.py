@@ -21,6 +21,7 @@ def _localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def register_web(app: Flask) -> None:
     from examengine import csrf
+    from examengine.web import paper_pages  # noqa: F401  (adds the papers pages to `pages`)
     from examengine.web.views import pages
 
     @app.before_request
