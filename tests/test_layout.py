@@ -9,6 +9,8 @@ PURE = [
     "bank/itemtypes/base.py", "bank/itemtypes/choice.py", "bank/itemtypes/single.py", "bank/itemtypes/multi.py",
     "bank/itemtypes/truefalse.py", "bank/itemtypes/short.py", "bank/itemtypes/__init__.py", "bank/content.py",
     "bank/syllabus.py", "bank/diff.py", "bank/search.py", "bank/duplicates.py", "bank/bankfile.py", "auth/permissions.py", "errors.py",
+    "papers/blueprint.py", "papers/blueprintfile.py", "papers/assembly.py", "papers/ilp.py", "papers/feasibility.py",
+    "papers/options.py", "papers/printing.py",
 ]
 
 
