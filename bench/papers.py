@@ -56,48 +56,37 @@ def synthetic_items(n: int, seed: int = 1) -> list[PoolItem]:
                      n_options.get(str(types[i]), 0)) for i in range(n)]
 
 
-def run_fast(pool, papers: int, seed: int) -> dict:
+def fast_then_ilp(asm: Assembler, seed: int):
+    try:
+        return asm.assemble(seed), 0
+    except AssemblyFailed:
+        return ilp.solve(asm, seed), 1
+
+
+def whole_bank_ilp(asm: Assembler, seed: int):
+    """The reference: every paper an integer program over the whole usable bank (random costs for variety)."""
+    return ilp.solve(asm, seed, candidates_per_cell=None, time_limit=30), 0
+
+
+def run(pool, papers: int, seed: int, make) -> dict:
+    """`papers` papers one after another under the cap, as for one sitting, each timed."""
     asm = Assembler(pool, papers)
     times, scores, sets = [], [], []
     failures = fallbacks = 0
     for n in range(papers):
-        s = paper_seed(seed, n)
         t0 = time.perf_counter()
         try:
-            try:
-                d = asm.assemble(s)
-            except AssemblyFailed:
-                fallbacks += 1
-                d = ilp.solve(asm, s)
+            d, fell_back = make(asm, paper_seed(seed, n))
         except AssemblyFailed:
             failures += 1
             times.append(time.perf_counter() - t0)
             continue
         times.append(time.perf_counter() - t0)
+        fallbacks += fell_back
         asm.record(d)
         scores.append(d.expected_score)
         sets.append(set(d.picks))
     return summarise(times, scores, sets, asm, failures, fallbacks)
-
-
-def run_whole_bank_ilp(pool, papers: int, seed: int) -> dict:
-    """The reference: every paper an integer program over the whole usable bank (random costs for variety)."""
-    asm = Assembler(pool, papers)
-    times, scores, sets = [], [], []
-    failures = 0
-    for n in range(papers):
-        t0 = time.perf_counter()
-        try:
-            d = ilp.solve(asm, paper_seed(seed, n), candidates_per_cell=None, time_limit=30)
-        except AssemblyFailed:
-            failures += 1
-            times.append(time.perf_counter() - t0)
-            continue
-        times.append(time.perf_counter() - t0)
-        asm.record(d)
-        scores.append(d.expected_score)
-        sets.append(set(d.picks))
-    return summarise(times, scores, sets, asm, failures, 0)
 
 
 def summarise(times, scores, sets, asm, failures, fallbacks) -> dict:
@@ -143,9 +132,9 @@ def shipped(root: Path, papers: int, seed: int, ilp_papers: int) -> None:
                      if d.get("status", "active") == "active"
                      and bp.level in (d.get("levels") or module_levels.get(d["module"]) or [bp.level])]
             pool = build_pool(bp, items)
-            row(bp.code, "fast + fallback", pool.size, bp.item_count, run_fast(pool, papers, seed))
+            row(bp.code, "fast + fallback", pool.size, bp.item_count, run(pool, papers, seed, fast_then_ilp))
             if ilp_papers:
-                row(bp.code, "whole-bank ILP", pool.size, bp.item_count, run_whole_bank_ilp(pool, ilp_papers, seed))
+                row(bp.code, "whole-bank ILP", pool.size, bp.item_count, run(pool, ilp_papers, seed, whole_bank_ilp))
 
 
 def main() -> None:
@@ -164,11 +153,11 @@ def main() -> None:
     results = []
     for n in sizes:
         pool = build_pool(bp, synthetic_items(n))
-        r = run_fast(pool, args.papers, args.seed)
+        r = run(pool, args.papers, args.seed, fast_then_ilp)
         row("synthetic 45", "fast + fallback", n, bp.item_count, r)
         results.append((n, r))
         if args.ilp_papers:
-            row("synthetic 45", "whole-bank ILP", n, bp.item_count, run_whole_bank_ilp(pool, args.ilp_papers, args.seed))
+            row("synthetic 45", "whole-bank ILP", n, bp.item_count, run(pool, args.ilp_papers, args.seed, whole_bank_ilp))
     if args.shipped_papers and (args.shipped_only or not args.bank_size):
         shipped(Path(__file__).resolve().parent.parent / "question_banks", args.shipped_papers, args.seed,
                 args.ilp_papers and 5)

@@ -83,7 +83,6 @@ class PaperPdf(MethodView):
         """The printable paper, its answer sheet, or the staff's answer key, as PDF."""
         kind, lang = args["kind"], args["lang"]
         view = service.paper_view(current_actor(), paper_id, keys=kind == "key", lang=lang)
-        render = {"paper": printing.paper_pdf, "answer-sheet": printing.answer_sheet_pdf,
-                  "key": printing.answer_key_pdf}[kind]
+        render = printing.RENDERERS[kind]
         return Response(render(view, lang=lang), mimetype="application/pdf", headers={
             "Content-Disposition": f'inline; filename="paper-{paper_id}-{kind}.pdf"'})

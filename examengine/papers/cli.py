@@ -166,8 +166,7 @@ def pdf(paper_id: int, kind: str, lang: str, output: str) -> None:
         view = service.paper_view(_system_actor(), paper_id, keys=kind == "key", lang=lang)
     except ExamEngineError as exc:
         _fail(exc)
-    render = {"paper": printing.paper_pdf, "answer-sheet": printing.answer_sheet_pdf,
-              "key": printing.answer_key_pdf}[kind]
+    render = printing.RENDERERS[kind]
     Path(output).write_bytes(render(view, lang=lang))
     click.echo(f"{output}: {kind}, paper {paper_id}")
 

@@ -720,3 +720,7 @@ def _rubric_table(rubric: Iterable[Any], L: dict[str, Any]) -> Table:
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]))
     return table
+
+
+# What each printable kind is rendered by: the CLI, the API and the pages offer the same three.
+RENDERERS = {"paper": paper_pdf, "answer-sheet": answer_sheet_pdf, "key": answer_key_pdf}

@@ -11,7 +11,7 @@ from examengine.papers import service as papers
 from examengine.web.i18n import current_locale
 from examengine.web.views import _int_arg, pages
 
-PDF_KINDS = {"paper": printing.paper_pdf, "answer-sheet": printing.answer_sheet_pdf, "key": printing.answer_key_pdf}
+PDF_KINDS = printing.RENDERERS
 
 
 def _lang() -> str:
