@@ -30,7 +30,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from examengine.bank.bankfile import find_programs, read_item_file, read_yaml, strip_lines
 from examengine.bank.syllabus import parse_syllabus
 from examengine.papers import ilp
-from examengine.papers.assembly import Assembler, AssemblyFailed, PoolItem, build_pool, paper_seed
+from examengine.papers.assembly import (
+    Assembler,
+    AssemblyFailed,
+    PoolItem,
+    build_pool,
+    mean_overlap,
+    paper_seed,
+)
 from examengine.papers.blueprint import parse_blueprint, scope_from_syllabus
 from examengine.papers.blueprintfile import blueprint_files, read_blueprint
 
@@ -91,17 +98,11 @@ def run(pool, papers: int, seed: int, make) -> dict:
 
 def summarise(times, scores, sets, asm, failures, fallbacks) -> dict:
     ms = np.array(times) * 1000
-    rng = np.random.default_rng(0)
-    overlaps = []
-    if len(sets) > 1:
-        for a, b in rng.integers(0, len(sets), size=(2000, 2)):
-            if a != b:
-                overlaps.append(len(sets[a] & sets[b]))
     return {
         "papers": len(times), "median_ms": float(np.median(ms)), "p99_ms": float(np.percentile(ms, 99)),
         "per_s": len(times) / max(ms.sum() / 1000, 1e-9), "failures": failures, "fallbacks": fallbacks,
         "max_exposure": float(asm.uses.max()) / max(asm.assembled, 1), "cap": asm.pool.blueprint.exposure_cap,
-        "overlap": float(np.mean(overlaps)) if overlaps else 0.0,
+        "overlap": mean_overlap(sets),
         "score_sd": float(np.std(scores)) if scores else 0.0,
         "score_mean": float(np.mean(scores)) if scores else 0.0,
     }

@@ -380,6 +380,12 @@ class Assembler:
             expected += float(delta[i, j])
         return expected
 
+    def copy_of(self, form: Draft, seed: int) -> Draft:
+        """A candidate's copy of a fixed form: the same items, shuffled within sections, options shuffled."""
+        picks = np.asarray(form.picks, dtype=np.int64)
+        return self.finish(seed, picks, self._cell_of[picks], form.expected_score,
+                           np.random.Generator(np.random.PCG64(seed)), method="form")
+
     # ---- shared by the fast path and the integer program ---------------------------------------------
     def finish(self, seed: int, picks: np.ndarray, pick_cell: np.ndarray, expected: float,
                rng: np.random.Generator, method: str = "fast") -> Draft:
@@ -424,3 +430,13 @@ def paper_seed(set_seed: int, number: int) -> int:
 def expected_score(pool: Pool, picks: Sequence[int], sections: Sequence[int]) -> float:
     points = np.array([pool.blueprint.sections[s].points for s in sections])
     return float(np.dot(points, pool.facility[np.asarray(picks, dtype=np.int64)]))
+
+
+def mean_overlap(papers: Sequence[Sequence[int]], pairs: int = 2000, seed: int = 0) -> float:
+    """Items two papers share, averaged over random pairs of distinct papers."""
+    if len(papers) < 2:
+        return 0.0
+    sets = [set(p) for p in papers]
+    shared = [len(sets[a] & sets[b]) for a, b in np.random.default_rng(seed).integers(0, len(sets), (pairs, 2))
+              if a != b]
+    return float(np.mean(shared)) if shared else 0.0

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from examengine.papers.assembly import Assembler, AssemblyFailed, Pool, paper_seed
-from examengine.papers.ilp import _distinct, score_range, solve
+from examengine.papers.ilp import score_range, solve, usable_together
 
 
 @dataclass
@@ -75,7 +75,7 @@ def check(pool: Pool, planned: int, trial_papers: int = 300, seed: int = 1) -> F
     problems = []
     for cell in pool.cells:
         section = bp.sections[cell.section]
-        distinct = _distinct(pool, cell.members)
+        distinct = usable_together(pool, cell.members)
         cap_min = math.ceil(cell.lo / cap - 1e-9) if cell.lo else 0
         # with fewer papers than the cap's denominator, one use per item is the binding limit
         cap_min = min(cap_min, cell.lo * planned) if planned else cap_min
@@ -87,11 +87,11 @@ def check(pool: Pool, planned: int, trial_papers: int = 300, seed: int = 1) -> F
                             f"the exposure cap {cap:g}; has {distinct}; short by {short}")
     for si, s in enumerate(bp.sections):
         cells_s = [pool.cells[c] for c in pool.section_cells[si]]
-        give = sum(min(c.hi, _distinct(pool, c.members)) for c in cells_s)
+        give = sum(min(c.hi, usable_together(pool, c.members)) for c in cells_s)
         if give < s.count:
             problems.append(f"section {s.type}: needs {s.count} per paper; the module ranges give at most {give}; "
                             f"short by {s.count - give}")
-        have = sum(_distinct(pool, c.members) for c in cells_s)
+        have = sum(usable_together(pool, c.members) for c in cells_s)
         need = min(math.ceil(s.count / cap - 1e-9), s.count * max(planned, 1))
         if have < need:
             problems.append(f"section {s.type}: needs {need} items under the exposure cap {cap:g}, has {have}; "

@@ -132,14 +132,14 @@ def diagnose(asm: Assembler, at_most: Sequence[tuple[np.ndarray, int]] = ()) -> 
     out: list[Shortfall] = []
     for ci, cell in enumerate(pool.cells):
         members = cell.members[usable_mask[cell.members]]
-        distinct = _distinct(pool, members)
+        distinct = usable_together(pool, members)
         if distinct < cell.lo:
             name = asm.cell_name(ci)
             why = " (enemy groups allow one each)" if distinct < len(members) else ""
             out.append(Shortfall("cell", name, cell.lo, distinct,
                                  f"{name}: needs {cell.lo}, {distinct} usable{why}; short by {cell.lo - distinct}"))
     for si, s in enumerate(bp.sections):
-        cap = sum(min(pool.cells[c].hi, _distinct(pool, pool.cells[c].members[usable_mask[pool.cells[c].members]]))
+        cap = sum(min(pool.cells[c].hi, usable_together(pool, pool.cells[c].members[usable_mask[pool.cells[c].members]]))
                   for c in pool.section_cells[si])
         if cap < s.count:
             out.append(Shortfall("section", s.type, s.count, cap,
@@ -168,7 +168,7 @@ def diagnose(asm: Assembler, at_most: Sequence[tuple[np.ndarray, int]] = ()) -> 
     return out
 
 
-def _distinct(pool, members: np.ndarray) -> int:
+def usable_together(pool, members: np.ndarray) -> int:
     """Items usable together: those outside enemy groups plus one per group represented."""
     free = 0
     groups: set[int] = set()

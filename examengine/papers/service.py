@@ -27,6 +27,7 @@ from examengine.papers.assembly import (
     Pool,
     PoolItem,
     build_pool,
+    mean_overlap,
     paper_seed,
 )
 from examengine.papers.blueprint import Blueprint, ModuleScope, ProgramScope, blueprint_from_dict, rule_text
@@ -188,7 +189,8 @@ def generate(actor: User | None, code: str, count: int, seed: int | None = None,
         rng = np.random.Generator(np.random.PCG64(seed))
         # balanced and random: every form given to count/forms candidates (±1), in a random order
         assignment = rng.permutation(np.arange(count) % len(form_drafts))
-        drafts = [shuffle_form(pool, form_drafts[f], paper_seed(seed, n)) for n, f in enumerate(assignment)]
+        copier = Assembler(pool, count)
+        drafts = [copier.copy_of(form_drafts[f], paper_seed(seed, n)) for n, f in enumerate(assignment)]
         form_ids = [form_rows[int(f)] for f in assignment]
     _store(pset, drafts, pool, numbers=range(1, count + 1), form_ids=form_ids)
     db.session.commit()
@@ -241,30 +243,16 @@ def assemble_forms(pool: Pool, forms: int, max_overlap: float, seed: int) -> tup
     return out, fallbacks
 
 
-def shuffle_form(pool: Pool, form: Draft, seed: int) -> Draft:
-    """A candidate's copy of a fixed form: the same items, shuffled within sections, options shuffled."""
-    asm = Assembler(pool, 1)
-    cell_of = {int(i): ci for ci, c in enumerate(pool.cells) for i in c.members}
-    picks = np.asarray(form.picks, dtype=np.int64)
-    d = asm.finish(seed, picks, np.array([cell_of[int(i)] for i in picks], dtype=np.int64), form.expected_score,
-                   np.random.Generator(np.random.PCG64(seed)), method="form")
-    return d
-
-
 def draft_stats(pool: Pool, drafts: list[Draft]) -> dict[str, Any]:
     uses = np.zeros(pool.size, dtype=np.int64)
     for d in drafts:
         uses[np.asarray(d.picks, dtype=np.int64)] += 1
     scores = np.array([d.expected_score for d in drafts])
-    rng = np.random.default_rng(0)
-    sets = [set(d.picks) for d in drafts]
-    pairs = rng.integers(0, len(drafts), size=(min(2000, len(drafts) ** 2), 2)) if len(drafts) > 1 else []
-    overlaps = [len(sets[a] & sets[b]) for a, b in pairs if a != b]
     return {
         "papers": len(drafts), "items_per_paper": pool.blueprint.item_count, "pool": pool.size,
         "max_exposure": round(float(uses.max()) / len(drafts), 4) if drafts else 0.0,
         "exposure_cap": pool.blueprint.exposure_cap, "items_used": int(np.count_nonzero(uses)),
-        "mean_overlap": round(float(np.mean(overlaps)), 3) if overlaps else 0.0,
+        "mean_overlap": round(mean_overlap([d.picks for d in drafts]), 3),
         "score_mean": round(float(scores.mean()), 3) if drafts else 0.0,
         "score_sd": round(float(scores.std()), 3) if drafts else 0.0,
         "score_min": round(float(scores.min()), 3) if drafts else 0.0,
@@ -283,7 +271,6 @@ def _store(pset: PaperSet, drafts: list[Draft], pool: Pool, numbers, is_form: bo
                    "form_id": form_ids[k] if form_ids else None, "method": d.method,
                    "expected_score": Decimal(str(round(d.expected_score, 2))), "total_points": total,
                    "created_at": now} for k, (n, d) in enumerate(zip(numbers, drafts, strict=True))]
-    ids: list[int] = []
     for start in range(0, len(paper_rows), 1000):
         chunk = paper_rows[start:start + 1000]
         db.session.execute(insert(Paper), chunk)
