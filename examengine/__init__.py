@@ -53,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from examengine.auth import api as auth_api
     from examengine.bank import api as bank_api
     from examengine.papers import api as papers_api
+    from examengine.proctor import api as proctor_api
     from examengine.web.errors import register_error_handlers
 
     api = Api(app, spec_kwargs={"info": {"description": "examengine REST API. Authenticate with "
@@ -60,7 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                                          "`Authorization: Bearer <token>`."}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
-    for blp in (auth_api.blp, bank_api.blp, papers_api.blp):
+    for blp in (auth_api.blp, bank_api.blp, papers_api.blp, proctor_api.blp):
         api.register_blueprint(blp)
         # Bearer-token clients carry no CSRF token; session-cookie API calls are checked in before_request.
         csrf.exempt(blp)
@@ -73,8 +74,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from examengine.auth.cli import users_cli
     from examengine.bank.cli import bank_cli
     from examengine.papers.cli import papers_cli
+    from examengine.proctor.cli import proctor_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(bank_cli)
     app.cli.add_command(papers_cli)
+    app.cli.add_command(proctor_cli)
     return app

@@ -85,6 +85,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+        # A save that arrives this long after the deadline (the network's delay) still counts; later ones are refused.
+        "SAVE_GRACE_SECONDS": int(os.environ.get("EXAMENGINE_SAVE_GRACE_SECONDS", "30")),
         "DUPLICATE_THRESHOLD": float(os.environ.get("EXAMENGINE_DUPLICATE_THRESHOLD", "0.9")),
         "QUESTION_BANKS_PATH": os.environ.get(
             "EXAMENGINE_QUESTION_BANKS", str(Path(__file__).resolve().parent.parent / "question_banks")

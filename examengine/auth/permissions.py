@@ -31,6 +31,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Blueprints show the paper's make-up, not its items; papers with keys are for exam staff.
     "blueprints.read": frozenset({"item_writer", "staff", "admin"}),
     "papers.manage": frozenset({"staff", "admin"}),
+    # Candidates' records, sittings and the live view of sessions are exam staff's work.
+    "candidates.manage": frozenset({"staff", "admin"}),
+    "sittings.manage": frozenset({"staff", "admin"}),
+    "sessions.monitor": frozenset({"staff", "admin"}),
+    # Only candidates sit exams; a staff account never holds a seat.
+    "exam.take": frozenset({"candidate"}),
     "users.read": frozenset({"staff", "admin"}),
     "users.manage": frozenset({"admin"}),
 }

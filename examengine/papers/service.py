@@ -197,12 +197,35 @@ def generate(actor: User | None, code: str, count: int, seed: int | None = None,
     return GenerateResult(pset, count, fallbacks, draft_stats(pool, drafts))
 
 
-def assemble_unique(pool: Pool, count: int, seed: int) -> tuple[list[Draft], int]:
+def extend_set(paper_set_id: int, count: int = 1) -> list[int]:
+    """Assemble `count` more papers for a set under its exposure cap, counting the papers it already has (for a
+    candidate who starts without a prepared paper). The caller commits; the set's row is locked meanwhile."""
+    pset = db.session.get(PaperSet, paper_set_id, with_for_update=True)
+    if pset is None:
+        raise NotFound(f"paper set {paper_set_id}", code="PAPER_SET_NOT_FOUND")
+    if pset.mode != "unique":
+        raise Conflict("a set of fixed forms cannot be extended", code="PAPER_SET_FIXED")
+    pool = _pool(pset.blueprint)
+    have = db.session.scalar(select(func.coalesce(func.max(Paper.number), 0))
+                             .where(Paper.paper_set_id == pset.id, ~Paper.is_form))
+    uses = np.zeros(pool.size, dtype=np.int64)
+    index = {it.item_id: i for i, it in enumerate(pool.items)}
+    for item_id, n in exposure_counts(pset.id).items():
+        if item_id in index:
+            uses[index[item_id]] = n
+    pset.planned = max(pset.planned, have + count)
+    drafts, _ = assemble_unique(pool, count, int(pset.seed), Assembler(pool, pset.planned, uses=uses,
+                                                                        assembled=have), first=have + 1)
+    return _store(pset, drafts, pool, numbers=range(have + 1, have + count + 1))
+
+
+def assemble_unique(pool: Pool, count: int, seed: int, asm: Assembler | None = None,
+                    first: int = 1) -> tuple[list[Draft], int]:
     """`count` papers, fast path first, integer program when it fails; AssemblyFailed names the shortfall."""
-    asm = Assembler(pool, count)
+    asm = asm or Assembler(pool, count)
     drafts = []
     fallbacks = 0
-    for n in range(1, count + 1):
+    for n in range(first, first + count):
         s = paper_seed(seed, n)
         try:
             d = asm.assemble(s)
@@ -274,7 +297,9 @@ def _store(pset: PaperSet, drafts: list[Draft], pool: Pool, numbers, is_form: bo
     for start in range(0, len(paper_rows), 1000):
         chunk = paper_rows[start:start + 1000]
         db.session.execute(insert(Paper), chunk)
-    ids = list(db.session.scalars(select(Paper.id).where(Paper.paper_set_id == pset.id, Paper.is_form == is_form)
+    numbers = list(numbers)
+    ids = list(db.session.scalars(select(Paper.id).where(Paper.paper_set_id == pset.id, Paper.is_form == is_form,
+                                                         Paper.number.between(min(numbers), max(numbers)))
                                   .order_by(Paper.number)))
     item_rows = []
     for pid, d in zip(ids, drafts, strict=True):
@@ -319,7 +344,27 @@ def paper_view(actor: User | None, paper_id: int, keys: bool = False, lang: str 
     """The paper as its candidate sees it (options in their shown order, shown letters), or with keys for staff.
 
     The same dict feeds the preview page, the printable PDF and the API."""
-    paper = get_paper(actor, paper_id)
+    return _view(get_paper(actor, paper_id), keys, lang)
+
+
+def candidate_paper(paper_id: int, lang: str = "zh") -> dict[str, Any]:
+    """The paper as its candidate sees it, never with keys. The caller has checked that the paper is theirs."""
+    paper = db.session.get(Paper, paper_id)
+    if paper is None:
+        raise NotFound(f"paper {paper_id}", code="PAPER_NOT_FOUND")
+    return _view(paper, False, lang)
+
+
+def paper_layout(paper_id: int) -> list[list[Any]]:
+    """Per position, [item type, option count]: what a save needs to validate a response."""
+    rows = db.session.execute(
+        select(PaperItem.position, Item.type, ItemVersion.options).join(ItemVersion, ItemVersion.id ==
+                                                                         PaperItem.item_version_id)
+        .join(Item, Item.id == ItemVersion.item_id).where(PaperItem.paper_id == paper_id).order_by(PaperItem.position))
+    return [[t, len(opts or [])] for _, t, opts in rows]
+
+
+def _view(paper: Paper, keys: bool, lang: str) -> dict[str, Any]:
     spec = paper.paper_set.spec
     program = paper.paper_set.blueprint.program
     level = db.session.scalar(select(Level).where(Level.program_id == program.id, Level.code == spec["level"]))

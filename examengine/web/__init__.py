@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, g, request
 
 from examengine.auth.current import load_actor
+from examengine.proctor.api import key_endpoint
 from examengine.web.i18n import LOCALES, current_locale, translate
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
@@ -26,6 +27,10 @@ def register_web(app: Flask) -> None:
 
     @app.before_request
     def _before() -> None:
+        if key_endpoint():
+            # The exam page's own calls carry the session's browser key; no login look-up on the save path.
+            g.actor, g.via_token, g.api_token = None, False, None
+            return
         load_actor()
         # API calls that ride on the login cookie (from our own pages) must carry the CSRF token.
         if request.path.startswith("/api/") and request.method in UNSAFE and g.actor and not g.via_token:
