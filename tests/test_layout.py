@@ -10,7 +10,9 @@ PURE = [
     "bank/itemtypes/truefalse.py", "bank/itemtypes/short.py", "bank/itemtypes/__init__.py", "bank/content.py",
     "bank/syllabus.py", "bank/diff.py", "bank/search.py", "bank/duplicates.py", "bank/bankfile.py", "auth/permissions.py", "errors.py",
     "papers/blueprint.py", "papers/blueprintfile.py", "papers/assembly.py", "papers/ilp.py", "papers/feasibility.py",
-    "papers/options.py", "papers/printing.py", "proctor/idcard.py",
+    "papers/options.py", "papers/printing.py", "proctor/idcard.py", "proctor/education.py",
+    "proctor/eligibility.py", "proctor/registration.py", "proctor/journal.py", "proctor/timing.py",
+    "proctor/flags.py",
 ]
 
 

@@ -226,13 +226,16 @@ def register_batch():
         data = photos_file.read()
         if not zipfile.is_zipfile(io.BytesIO(data)):
             raise ValidationError({"photos": ["a .zip of photos is expected"]}, code="REG_PHOTO_ARCHIVE")
-        photos = registration.read_photos(data, photos_file.filename or "photos.zip")
+        try:
+            photos = registration.read_photos(data, photos_file.filename or "photos.zip")
+        except registration.PhotoArchiveError as exc:
+            raise ValidationError({"photos": [str(exc)]}, code="REG_PHOTO_ARCHIVE") from exc
     enrol_in = None
     if request.form.get("program"):
         enrol_in = (request.form["program"], request.form.get("level", ""), request.form.get("work_type", ""))
     r = service.register_batch(actor, sheet.read(), photos, skip_invalid=request.form.get("skip_invalid") == "true",
                                batch_label=sheet.filename or "", training_base=request.form.get("training_base", ""),
-                               enrol_in=enrol_in)
+                               enrol_in=enrol_in, require_photos=photos is not None)
     body = {"written": r.written, "rows": r.batch.rows_read, "created": len(r.created), "updated": len(r.updated),
             "enrolled": r.enrolled, "problems": [p.as_dict() for p in r.batch.problems],
             "initial_passwords": r.passwords}

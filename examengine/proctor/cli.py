@@ -68,10 +68,14 @@ def load(path: str | None) -> None:
 def register(sheet: str, photos: str | None, skip_invalid: bool, no_photos: bool, training_base: str,
              enrol_in: tuple[str, str, str] | None, passwords: str | None) -> None:
     """Register a training base's batch from SHEET (.xlsx). Nothing is written unless the batch is valid."""
-    photo_map = registration.read_photos(photos, Path(photos).name) if photos else ({} if not no_photos else None)
+    try:
+        photo_map = registration.read_photos(photos, Path(photos).name) if photos else {}
+    except registration.PhotoArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
     try:
         r = service.register_batch(_system_actor(), Path(sheet), photo_map, skip_invalid=skip_invalid,
-                                   batch_label=Path(sheet).name, training_base=training_base, enrol_in=enrol_in)
+                                   batch_label=Path(sheet).name, training_base=training_base, enrol_in=enrol_in,
+                                   require_photos=not no_photos)
     except ExamEngineError as exc:
         _fail(exc)
     for p in r.batch.problems:

@@ -143,12 +143,12 @@ class RegistrationResult:
 
 def register_batch(actor: User | None, sheet: Any, photos: Any, *, skip_invalid: bool = False, batch_label: str = "",
                    training_base: str = "", enrol_in: tuple[str, str, str] | None = None,
-                   today: date | None = None) -> RegistrationResult:
+                   today: date | None = None, require_photos: bool = True) -> RegistrationResult:
     """Register a training base's batch: nothing is written unless every row and photo is valid, or
     `skip_invalid` writes the valid rows and reports the rest. New candidates get a login (their ID number)
     with an initial password; known ID numbers are updated. `enrol_in` = (program, level, work type)."""
     require(actor, "candidates.manage")
-    batch = registration.read_registration(sheet, photos, today=today)
+    batch = registration.read_registration(sheet, photos, today=today, require_photos=require_photos)
     result = RegistrationResult(batch)
     if batch.problems and not skip_invalid:
         return result

@@ -208,7 +208,7 @@ def test_a_candidate_without_a_seat_cannot_start(client, auth, exam, app, users)
 
 
 def test_the_sweeper_submits_expired_sessions_once_and_leaves_the_rest(app, client, auth, exam):
-    sid, key = started(client, auth)
+    sid, _ = started(client, auth)
     with app.app_context():
         close_at = db.session.get(ExamSession, sid).close_at
         assert sessions.sweep(close_at - timedelta(seconds=1)) == []
