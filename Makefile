@@ -17,12 +17,15 @@ $(BIN)/.installed: setup.cfg pyproject.toml
 
 install: $(BIN)/.installed
 
-## Create or upgrade the database, load the shipped syllabi and banks, create the demo accounts.
+## Create or upgrade the database, load the shipped syllabi, banks, blueprints and eligibility rules, create the
+## demo accounts and a demo sitting open now.
 initdb: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask bank load
 	$(BIN)/flask papers load
+	$(BIN)/flask proctor load
 	$(BIN)/flask users demo
+	$(BIN)/flask proctor demo
 
 run: initdb
 	$(BIN)/flask run --host $(HOST) --port $(PORT)

@@ -10,11 +10,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
+import yaml
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from examengine.bank.bankfile import read_yaml
 from examengine.bank.models import Program
 from examengine.db import db, utcnow
 from examengine.errors import ExamEngineError
@@ -41,7 +41,7 @@ def load(path: str | None) -> None:
     """Load every program's eligibility.yaml under PATH (default: the shipped banks) whose program is loaded."""
     root = Path(path or current_app.config["QUESTION_BANKS_PATH"])
     for f in service.rules_files(root):
-        data = read_yaml(f)
+        data = yaml.safe_load(f.read_text(encoding="utf-8"))
         code = data.get("program") if isinstance(data, dict) else None
         program = db.session.scalar(select(Program).where(Program.code == code))
         if program is None:

@@ -246,15 +246,15 @@ _NOT_AT_ENROLMENT = {"ELIG_TRAINING_HOURS", "ELIG_NOT_ENROLLED", "ELIG_ENROLMENT
 def _enrol(actor: User | None, cand: Candidate, program: Program, level: str, work_type: str, on: date,
            check: bool = True) -> Enrolment:
     rules = program_rules(program.id)
+    existing = db.session.scalar(select(Enrolment).where(
+        Enrolment.candidate_id == cand.id, Enrolment.program_id == program.id, Enrolment.level == level,
+        Enrolment.work_type == (work_type or ""), Enrolment.enrolled_on <= on, Enrolment.valid_until >= on))
+    if existing is not None:
+        return existing  # enrolling twice is harmless
     decision = check_eligibility(cand, program, level, work_type, on, None)
     failures = [f for f in decision.failures if f.rule not in _NOT_AT_ENROLMENT]
     if check and failures:
         raise refusal(eligibility.Decision(False, tuple(failures), decision.attempt_kind, None))
-    existing = db.session.scalar(select(Enrolment).where(
-        Enrolment.candidate_id == cand.id, Enrolment.program_id == program.id, Enrolment.level == level,
-        Enrolment.work_type == (work_type or ""), Enrolment.valid_until >= on))
-    if existing is not None:
-        return existing
     row = Enrolment(candidate_id=cand.id, program_id=program.id, level=level, work_type=work_type or "",
                     enrolled_on=on, valid_until=eligibility.add_months(on, rules.enrolment_valid_months),
                     basis=decision.satisfied_by, created_by_id=getattr(actor, "id", None))

@@ -13,6 +13,7 @@ from examengine.auth.models import User
 from examengine.bank import service as bank_service
 from examengine.db import db
 from tests.conftest import PASSWORD, ROLES, item_id
+from tests.proctor.conftest import exam, id_number, rules  # noqa: F401  (fixtures)
 
 ANY = set(ROLES)
 READERS = {"grader", "item_writer", "staff", "admin"}
@@ -20,6 +21,9 @@ WRITERS = {"item_writer", "admin"}
 BLUEPRINT_READERS = {"item_writer", "staff", "admin"}
 STAFF = {"staff", "admin"}
 PUBLIC = "public"
+# The exam page's calls: the session's browser key decides, whatever the login (tested in tests/proctor).
+EXAM_KEY = "exam key"
+SESSION = "/api/v1/sessions/<int:session_id>"
 
 # (method, rule) -> who may call it
 MATRIX = {
@@ -50,7 +54,36 @@ MATRIX = {
     ("POST", "/api/v1/blueprints/<code>/papers"): STAFF,
     ("GET", "/api/v1/papers/<int:paper_id>"): STAFF,
     ("GET", "/api/v1/papers/<int:paper_id>/pdf"): STAFF,
+    ("PUT", SESSION + "/answers/<int:position>"): EXAM_KEY,
+    ("GET", SESSION + "/state"): EXAM_KEY,
+    ("POST", SESSION + "/events"): EXAM_KEY,
+    ("POST", SESSION + "/submit"): EXAM_KEY,
+    ("POST", "/api/v1/sittings/<code>/session"): {"candidate"},
+    ("POST", SESSION + "/takeover"): {"candidate"},
+    ("GET", SESSION + "/history"): STAFF,
+    ("GET", "/api/v1/sittings"): STAFF,
+    ("POST", "/api/v1/sittings"): STAFF,
+    ("GET", "/api/v1/sittings/<code>"): STAFF,
+    ("POST", "/api/v1/sittings/<code>/seats"): STAFF,
+    ("POST", "/api/v1/sittings/<code>/papers"): STAFF,
+    ("POST", "/api/v1/enrolments"): STAFF,
+    ("GET", "/api/v1/candidates/<id_number>/eligibility"): STAFF,
+    ("POST", "/api/v1/training-hours"): STAFF,
+    ("POST", "/api/v1/registrations"): STAFF,
 }
+
+
+def _sheet(n: int) -> io.BytesIO:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["姓名", "学历", "手机", "行业", "身份证号", "工作年限"])
+    ws.append([f"新考生{n}", "本科", "13800000000", "发电", id_number(500 + n), 2])
+    out = io.BytesIO()
+    wb.save(out)
+    out.seek(0)
+    return out
 
 _counter = itertools.count()
 
@@ -79,12 +112,25 @@ def _request(app, method, rule, role, writer_id=None):
         url = rule.replace("<int:paper_id>", str(pid))
     elif rule.startswith("/api/v1/blueprints/"):
         url = rule.replace("<code>", "demo-l4")
+    elif rule.startswith(SESSION):
+        with app.app_context():
+            from examengine.proctor.models import ExamSession
+
+            sid = db.session.scalar(db.select(ExamSession.id))
+            db.session.remove()
+        url = rule.replace("<int:session_id>", str(sid)).replace("<int:position>", "1")
+    elif rule.startswith(("/api/v1/sittings/", "/api/v1/candidates/")):
+        url = rule.replace("<code>", "s1").replace("<id_number>", id_number(1))
     else:
         url = rule.replace("<code>", "demo")
     if rule.endswith("/diff"):
         url += "?from=1&to=1"
     if rule.endswith("/exports"):
         url += "?program=demo&format=gift"
+    if rule.endswith("/eligibility"):
+        url += "?program=demo&level=L4&work_type=accounting"
+    if rule == "/api/v1/registrations":
+        return url, {"sheet": (_sheet(n), f"batch{n}.xlsx")}
     if rule == "/api/v1/imports":
         body = {"program": "demo", "file": (io.BytesIO(b"module: pub\nitems: []\n"), "empty.yaml")}
         return url, body
@@ -97,6 +143,14 @@ def _request(app, method, rule, role, writer_id=None):
         ("PATCH", "/api/v1/items/<int:item_id>"): {"stem": f"改过的题干{n}"},
         ("POST", "/api/v1/items/<int:item_id>/status"): {"status": "in_review"},
         ("POST", "/api/v1/blueprints/<code>/papers"): {"count": 3, "seed": n},
+        ("POST", "/api/v1/sittings"): {"code": f"sitting{n}", "blueprint": "demo-l4", "opens_at": "2030-01-05 09:00"},
+        ("POST", "/api/v1/sittings/<code>/seats"): {},
+        ("POST", SESSION + "/events"): {"events": [{"kind": "focus_lost"}]},
+        ("PUT", SESSION + "/answers/<int:position>"): {"response": None, "seq": n + 1},
+        ("POST", "/api/v1/enrolments"): {"id_number": id_number(1), "program": "demo", "level": "L4",
+                                         "work_type": "accounting"},
+        ("POST", "/api/v1/training-hours"): {"records": [{"id_number": id_number(1), "hours": 12, "program": "demo",
+                                                          "level": "L4"}]},
     }.get((method, rule))
     return url, body
 
@@ -107,7 +161,11 @@ def test_matrix_covers_every_api_endpoint(app):
     assert routes == set(MATRIX)
 
 
+@pytest.mark.usefixtures("exam")
 def test_every_endpoint_with_every_role(app, client, users, demo_bank):
+    started = client.post("/api/v1/sittings/s1/session", headers={"Authorization": "Bearer " + _token(app, users,
+                                                                                                    "candidate")})
+    assert started.status_code == 201
     checked = 0
     for (method, rule), allowed in sorted(MATRIX.items()):
         for role in (None, *ROLES):
@@ -118,12 +176,15 @@ def test_every_endpoint_with_every_role(app, client, users, demo_bank):
                     token, _ = auth_service.issue_token(db.session.get(User, users[role]), "matrix")
                     db.session.remove()
                 headers["Authorization"] = f"Bearer {token}"
-            if isinstance(body, dict) and "file" in body:
+            if isinstance(body, dict) and ("file" in body or "sheet" in body):
                 resp = client.open(url, method=method, data=body, headers=headers,
                                    content_type="multipart/form-data")
             else:
                 resp = client.open(url, method=method, json=body, headers=headers)
-            if allowed == PUBLIC or (role is not None and role in allowed):
+            if allowed == EXAM_KEY:
+                # No login opens these without the key; with it, tests/proctor checks them.
+                assert resp.status_code == 403 and resp.get_json()["code"] == "SESSION_KEY_INVALID", (method, rule)
+            elif allowed == PUBLIC or (role is not None and role in allowed):
                 assert 200 <= resp.status_code < 300, (method, rule, role, resp.status_code, resp.get_data(True))
             elif role is None:
                 assert resp.status_code == 401, (method, rule, role, resp.status_code)
@@ -135,11 +196,18 @@ def test_every_endpoint_with_every_role(app, client, users, demo_bank):
     assert checked == len(MATRIX) * (len(ROLES) + 1)
 
 
+def _token(app, users, role):
+    with app.app_context():
+        token, _ = auth_service.issue_token(db.session.get(User, users[role]), "matrix")
+        db.session.remove()
+    return token
+
+
 def test_candidates_never_receive_keys_rubrics_or_references(app, client, auth, demo_bank):
     """Everything a candidate can fetch is searched for the keys and rubric texts of the bank."""
     secrets_ = ["参考答案", "排放量等于活动数据乘以排放因子", "排放系数", "公约于1992年5月通过"]
     for (method, rule), allowed in MATRIX.items():
-        if method != "GET" or (allowed != PUBLIC and "candidate" not in allowed):
+        if method != "GET" or allowed == EXAM_KEY or (allowed != PUBLIC and "candidate" not in allowed):
             continue
         url, _ = _request(app, method, rule, "candidate")
         text = client.get(url, headers=auth("candidate")).get_data(as_text=True)
