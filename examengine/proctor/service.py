@@ -68,12 +68,19 @@ def load_rules(program: Program, data: dict[str, Any], source: str = "") -> str:
     return outcome
 
 
+# Parsed rules by content hash: the text decides, so a reload elsewhere is seen at once (a new hash).
+_PARSED: dict[str, eligibility.ProgramRules] = {}
+
+
 def program_rules(program_id: int) -> eligibility.ProgramRules:
-    row = db.session.scalar(select(EligibilityRules).where(EligibilityRules.program_id == program_id))
+    row = db.session.execute(select(EligibilityRules.content_hash, EligibilityRules.data, EligibilityRules.source_path)
+                             .where(EligibilityRules.program_id == program_id)).first()
     if row is None:
         raise Conflict("this program has no eligibility rules loaded; run `flask proctor load`",
                        code="ELIG_RULES_MISSING")
-    return eligibility.parse_rules(row.data, row.source_path)
+    if row.content_hash not in _PARSED:
+        _PARSED[row.content_hash] = eligibility.parse_rules(row.data, row.source_path)
+    return _PARSED[row.content_hash]
 
 
 def _local_today(program: Program, now: datetime | None = None) -> date:

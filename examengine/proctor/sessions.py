@@ -49,12 +49,17 @@ def grace() -> timedelta:
 
 # ---- statements built once ---------------------------------------------------------------------------------
 
-_LOCK = (update(SESSIONS).where(SESSIONS.c.id == bindparam("sid")).values(last_save_at=bindparam("now"))
-         .returning(SESSIONS.c.status, SESSIONS.c.close_at, SESSIONS.c.key_hash, SESSIONS.c.previous_key_hash,
-                    SESSIONS.c.layout, SESSIONS.c.journal_n, SESSIONS.c.journal_head, SESSIONS.c.holder_ip,
-                    SESSIONS.c.holder_agent))
+_LOCKED = (SESSIONS.c.status, SESSIONS.c.close_at, SESSIONS.c.key_hash, SESSIONS.c.previous_key_hash,
+           SESSIONS.c.layout, SESSIONS.c.journal_n, SESSIONS.c.journal_head, SESSIONS.c.holder_ip,
+           SESSIONS.c.holder_agent)
+# The session row is locked for the whole save, so saves of one session append to its chain one at a time and a
+# submission cannot slip between the check and the write. PostgreSQL locks the row; SQLite takes its write lock
+# with a (harmless) write, since it has no row locks.
+_LOCK = {"postgresql": select(*_LOCKED).where(SESSIONS.c.id == bindparam("sid")).with_for_update(),
+         "sqlite": (update(SESSIONS).where(SESSIONS.c.id == bindparam("sid")).values(last_save_at=bindparam("now"))
+                    .returning(*_LOCKED))}
 _HEAD = (update(SESSIONS).where(SESSIONS.c.id == bindparam("sid"))
-         .values(journal_n=bindparam("n"), journal_head=bindparam("head")))
+         .values(journal_n=bindparam("n"), journal_head=bindparam("head"), last_save_at=bindparam("now")))
 _APPEND = insert(JOURNAL).values(session_id=bindparam("sid"), n=bindparam("n"), kind=bindparam("kind"),
                                  position=bindparam("pos"), seq=bindparam("seq"), payload=bindparam("payload"),
                                  at=bindparam("now"), hash=bindparam("hash"))
@@ -79,12 +84,20 @@ def _upsert(dialect: str):
     return stmt
 
 
+# PostgreSQL takes the journal entry and the new head in one round trip (a data-modifying CTE).
+_APPEND_AND_HEAD = _HEAD.add_cte(_APPEND.cte("appended"))
+
+
 def _append(conn: Connection, sid: int, n: int, head: str, kind: str, now: datetime, position: int | None = None,
             seq: int | None = None, payload: Any = None) -> str:
     h = journal.entry_hash(head, n, kind, position, seq, payload, now)
-    conn.execute(_APPEND, {"sid": sid, "n": n, "kind": kind, "pos": position, "seq": seq, "payload": payload,
-                           "now": now, "hash": h})
-    conn.execute(_HEAD, {"sid": sid, "n": n, "head": h})
+    params = {"sid": sid, "n": n, "kind": kind, "pos": position, "seq": seq, "payload": payload, "now": now,
+              "hash": h, "head": h}
+    if conn.dialect.name == "postgresql":
+        conn.execute(_APPEND_AND_HEAD, params)
+    else:
+        conn.execute(_APPEND, params)
+        conn.execute(_HEAD, params)
     return h
 
 
@@ -133,7 +146,7 @@ def save_answer(session_id: int, key: str, position: int, body: dict[str, Any], 
     now = now or utcnow()
     expired = False
     with db.engine.begin() as conn:
-        row = conn.execute(_LOCK, {"sid": session_id, "now": now}).first()
+        row = conn.execute(_LOCK[conn.dialect.name], {"sid": session_id, "now": now}).first()
         if row is None:
             raise NotFound(f"exam session {session_id}", code="SESSION_NOT_FOUND")
         _check_holder(row, key)
