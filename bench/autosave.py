@@ -310,7 +310,7 @@ def main() -> None:
     ap.add_argument("--latency-seconds", type=float, default=15)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--workers", type=int, help="gunicorn workers (default: 2 on PostgreSQL, 1 on SQLite)")
-    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--threads", type=int, help="threads per worker (default: 8 on PostgreSQL, 4 on SQLite)")
     ap.add_argument("--keep", action="store_true", help="keep the database and instance folder")
     args = ap.parse_args()
 
@@ -323,6 +323,7 @@ def main() -> None:
         url = f"sqlite:///{instance / 'bench.sqlite3'}"
     env = _env(url, instance)
     workers = args.workers or (2 if args.db == "postgresql" else 1)
+    args.threads = args.threads or (8 if args.db == "postgresql" else 4)
     server = None
     try:
         t = time.perf_counter()
