@@ -88,10 +88,15 @@ def issue_token(user: User, name: str = "", ttl_hours: int = 720) -> tuple[str, 
 
 
 def user_for_token(token: str) -> tuple[User, ApiToken] | None:
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or not row.user.active:
+    # One query for token and user: every API call pays for this.
+    found = db.session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                               .where(ApiToken.token_hash == _hash_token(token))).first()
+    if found is None:
         return None
-    return row.user, row
+    row, user = found
+    if row.revoked_at is not None or row.expires_at <= utcnow() or not user.active:
+        return None
+    return user, row
 
 
 def revoke_token(row: ApiToken) -> None:

@@ -65,6 +65,8 @@ class Paper(db.Model):
     method: Mapped[str] = mapped_column(String(10), default="fast")  # fast | ilp | form
     expected_score: Mapped[Decimal] = mapped_column(Numeric(7, 2))
     total_points: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    # Per position, [item type, option count]: what a save needs to check a response, without reading items.
+    layout: Mapped[list[Any] | None] = mapped_column(JSONType, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     paper_set: Mapped[PaperSet] = relationship()

@@ -293,6 +293,7 @@ def _store(pset: PaperSet, drafts: list[Draft], pool: Pool, numbers, is_form: bo
     paper_rows = [{"paper_set_id": pset.id, "number": n, "seed": d.seed, "is_form": is_form,
                    "form_id": form_ids[k] if form_ids else None, "method": d.method,
                    "expected_score": Decimal(str(round(d.expected_score, 2))), "total_points": total,
+                   "layout": [[pool.items[i].type, pool.items[i].n_options] for i in d.picks],
                    "created_at": now} for k, (n, d) in enumerate(zip(numbers, drafts, strict=True))]
     for start in range(0, len(paper_rows), 1000):
         chunk = paper_rows[start:start + 1000]
@@ -357,6 +358,9 @@ def candidate_paper(paper_id: int, lang: str = "zh") -> dict[str, Any]:
 
 def paper_layout(paper_id: int) -> list[list[Any]]:
     """Per position, [item type, option count]: what a save needs to validate a response."""
+    stored = db.session.scalar(select(Paper.layout).where(Paper.id == paper_id))
+    if stored is not None:
+        return stored
     rows = db.session.execute(
         select(PaperItem.position, Item.type, ItemVersion.options).join(ItemVersion, ItemVersion.id ==
                                                                          PaperItem.item_version_id)

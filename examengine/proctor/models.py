@@ -165,6 +165,8 @@ class Seat(db.Model):
     enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("enrolments.id"))
     extra_minutes: Mapped[int] = mapped_column(Integer, default=0)
     attempt_kind: Mapped[str] = mapped_column(String(16), default="first")  # first | free_retake | paid_retake
+    # Every rule was met when the seat was given; until this date (the enrolment's end) a start needs no recheck.
+    eligible_until: Mapped[date | None] = mapped_column(Date)
     paper_id: Mapped[int | None] = mapped_column(ForeignKey("papers.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -83,6 +83,17 @@ def program_rules(program_id: int) -> eligibility.ProgramRules:
     return _PARSED[row.content_hash]
 
 
+_ZONES: dict[int, ZoneInfo] = {}
+
+
+def _zone(program_id: int) -> ZoneInfo:
+    """A program's time zone (it is set when the syllabus is loaded and does not change during a sitting)."""
+    if program_id not in _ZONES:
+        tz = db.session.scalar(select(Program.timezone).where(Program.id == program_id))
+        _ZONES[program_id] = ZoneInfo(tz or current_app.config["TIMEZONE"])
+    return _ZONES[program_id]
+
+
 def _local_today(program: Program, now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(ZoneInfo(program.timezone or current_app.config["TIMEZONE"])).date()
 
@@ -395,6 +406,7 @@ def seat_candidates(actor: User | None, sitting_code: str, id_numbers: list[str]
             seat = Seat(sitting_id=sitting.id, candidate_id=cand.id, user_id=cand.user_id)
             db.session.add(seat)
         seat.enrolment_id, seat.extra_minutes, seat.attempt_kind = enrolment.id, extra, decision.attempt_kind
+        seat.eligible_until = enrolment.valid_until
         result.seated.append(seat)
     db.session.commit()
     return result
@@ -422,8 +434,12 @@ def prepare_papers(actor: User | None, sitting_code: str, seed: int | None = Non
 
 
 def start_check(seat: Seat, now: datetime) -> None:
-    """Eligibility at the moment of starting (the enrolment may have lapsed since the seat was given)."""
+    """Eligibility at the moment of starting. A seat is given only when every rule is met, and what can lapse
+    since is the enrolment's date, kept on the seat: a start inside it needs no queries (exam-day starts come in
+    thousands a minute). Otherwise, or for a seat given without the check, every rule is evaluated again."""
     sitting = seat.sitting
+    if seat.eligible_until is not None and now.astimezone(_zone(sitting.program_id)).date() <= seat.eligible_until:
+        return
     program = sitting.program
     enrolment = db.session.get(Enrolment, seat.enrolment_id) if seat.enrolment_id else None
     decision = check_eligibility(seat.candidate, program, sitting.level, sitting.work_type,

@@ -259,13 +259,14 @@ def start(user_id: int, sitting_id: int, ip: str = "", agent: str = "", now: dat
     """Start the candidate's attempt: inside the window, if eligible, once. Assigns the paper and fixes the
     deadline in the database. An existing session is returned as it is (created=False, no key)."""
     now = now or utcnow()
-    seat = seat_for(user_id, sitting_id)
-    if seat is None:
+    found = db.session.execute(select(Seat, Sitting).join(Sitting, Sitting.id == Seat.sitting_id)
+                               .where(Seat.sitting_id == sitting_id, Seat.user_id == user_id)).first()
+    if found is None:
         raise Forbidden("you have no seat in this sitting", code="NO_SEAT")
+    seat, sitting = found
     existing = db.session.scalar(select(ExamSession).where(ExamSession.seat_id == seat.id))
     if existing is not None:
         return Started(existing, None, False)
-    sitting: Sitting = seat.sitting
     window = timing.Window(sitting.opens_at, sitting.closes_at, sitting.duration_minutes, sitting.late_entry_minutes)
     refusal = timing.start_refusal(window, now, seat.extra_minutes)
     if refusal:
@@ -294,7 +295,12 @@ def start(user_id: int, sitting_id: int, ip: str = "", agent: str = "", now: dat
     h = journal.entry_hash(journal.GENESIS, 1, "start", None, None, payload, now)
     db.session.add(JournalEntry(session_id=session.id, n=1, kind="start", payload=payload, at=now, hash=h))
     session.journal_n, session.journal_head = 1, h
-    db.session.commit()
+    orm = db.session()
+    orm.expire_on_commit = False  # the caller reads the new session; reloading it would cost a query
+    try:
+        orm.commit()
+    finally:
+        orm.expire_on_commit = True
     return Started(session, key, True)
 
 

@@ -22,7 +22,11 @@ def _localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def register_web(app: Flask) -> None:
     from examengine import csrf
-    from examengine.web import paper_pages  # noqa: F401  (adds the papers pages to `pages`)
+    from examengine.web import (
+        exam_pages,  # noqa: F401  (adds the candidate's exam pages to `pages`)
+        paper_pages,  # noqa: F401  (adds the papers pages to `pages`)
+        proctor_pages,  # noqa: F401  (adds the staff's monitoring pages to `pages`)
+    )
     from examengine.web.views import pages
 
     @app.before_request
