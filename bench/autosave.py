@@ -186,69 +186,63 @@ class Sessions:
         return sid, key, pos, json.dumps({"response": response, "seq": seq, "flagged": False}).encode(), seq
 
 
+class Tally:
+    """Latencies and outcomes of one run's requests."""
+
+    def __init__(self) -> None:
+        self.lat: list[float] = []
+        self.done = 0
+        self.errors = 0
+
+    async def send(self, c: Conn, make) -> None:
+        method, path, headers, body, on_ok = make()
+        t0 = time.perf_counter()
+        status, data = await c.request(method, path, headers, body)
+        self.lat.append((time.perf_counter() - t0) * 1000)
+        if status == 200:
+            self.done += 1
+            on_ok(data)
+        else:
+            self.errors += 1
+
+
 async def closed_loop(port: int, conns: int, seconds: float, make) -> tuple[int, list[float], int]:
     """`conns` connections, each sending its next request when the last is answered."""
-    done = 0
-    errors = 0
-    lat: list[float] = []
+    tally = Tally()
     stop = time.perf_counter() + seconds
 
     async def worker() -> None:
-        nonlocal done, errors
         c = Conn(port)
         while time.perf_counter() < stop:
-            method, path, headers, body, on_ok = make()
-            t0 = time.perf_counter()
-            status, data = await c.request(method, path, headers, body)
-            lat.append((time.perf_counter() - t0) * 1000)
-            if status == 200:
-                done += 1
-                on_ok(data)
-            else:
-                errors += 1
+            await tally.send(c, make)
         c.close()
 
     t0 = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(conns)))
-    return int(done / (time.perf_counter() - t0)), lat, errors
+    return int(tally.done / (time.perf_counter() - t0)), tally.lat, tally.errors
 
 
 async def open_loop(port: int, conns: int, rate: float, seconds: float, make) -> tuple[float, list[float], int]:
     """`conns` connections sharing a steady stream of `rate` requests per second (each connection sends its share
     at evenly spaced times; a late answer delays only that connection's next request)."""
-    lat: list[float] = []
-    errors = 0
-    done = 0
+    tally = Tally()
     interval = conns / rate
+    t_end = time.perf_counter() + seconds
 
     async def worker(i: int) -> None:
-        nonlocal errors, done
         c = Conn(port)
-        start = time.perf_counter() + interval * i / conns
-        n = 0
-        while True:
-            due = start + n * interval
-            if due > t_end:
-                break
+        due = time.perf_counter() + interval * i / conns
+        while due <= t_end:
             delay = due - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            method, path, headers, body, on_ok = make()
-            t0 = time.perf_counter()
-            status, data = await c.request(method, path, headers, body)
-            lat.append((time.perf_counter() - t0) * 1000)
-            if status == 200:
-                done += 1
-                on_ok(data)
-            else:
-                errors += 1
-            n += 1
+            await tally.send(c, make)
+            due += interval
         c.close()
 
-    t_end = time.perf_counter() + seconds
     t0 = time.perf_counter()
     await asyncio.gather(*(worker(i) for i in range(conns)))
-    return done / (time.perf_counter() - t0), lat, errors
+    return tally.done / (time.perf_counter() - t0), tally.lat, tally.errors
 
 
 async def start_spike(port: int, sitting: str, tokens: list[str], seconds: float) -> tuple[list[float], list, int]:
