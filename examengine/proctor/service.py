@@ -537,3 +537,27 @@ def session_history(actor: User | None, session_id: int) -> dict[str, Any]:
 
 def rules_files(root: Path) -> list[Path]:
     return sorted(root.glob("*/eligibility.yaml"))
+
+
+def candidate_seats(actor: User | None) -> list[dict[str, Any]]:
+    """The candidate's own seats with their sitting, session (deadline enforced first) and why a start would be
+    refused now."""
+    from examengine.proctor import sessions, timing
+
+    actor = require(actor, "exam.take")
+    now = utcnow()
+    rows = db.session.execute(select(Seat, Sitting, ExamSession).join(Sitting, Sitting.id == Seat.sitting_id)
+                              .outerjoin(ExamSession, ExamSession.seat_id == Seat.id)
+                              .where(Seat.user_id == actor.id).order_by(Sitting.opens_at.desc())).all()
+    out = []
+    for seat, sitting, sess in rows:
+        if sess is not None and sess.status == "open" and now > sess.close_at:
+            sessions.enforce_deadline(sess.id, now)
+            db.session.refresh(sess)
+        window = timing.Window(sitting.opens_at, sitting.closes_at, sitting.duration_minutes,
+                               sitting.late_entry_minutes)
+        out.append({"seat": seat, "sitting": sitting, "session": sess,
+                    "duration": sitting.duration_minutes + seat.extra_minutes,
+                    "entry_until": sitting.opens_at + timedelta(minutes=sitting.late_entry_minutes),
+                    "refusal": timing.start_refusal(window, now, seat.extra_minutes) if sess is None else None})
+    return out

@@ -208,7 +208,7 @@ def submit(session_id: int, key: str, now: datetime | None = None) -> dict[str, 
     now = now or utcnow()
     row = _session_row(session_id)
     _check_holder(row, key)
-    reason = "candidate" if now <= row.close_at else "deadline"
+    reason = "candidate" if now <= row.deadline_at else "deadline"
     closed = close(session_id, reason, now)
     row = _session_row(session_id)
     return {"status": row.status, "submitted_at": row.submitted_at.isoformat() if row.submitted_at else None,

@@ -7,18 +7,16 @@ browser or device has none and is offered a takeover instead of silently fightin
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from typing import Any
 
 from flask import current_app, make_response, redirect, render_template, request, session, url_for
-from sqlalchemy import select
 
 from examengine.auth.current import current_actor
 from examengine.auth.permissions import require
 from examengine.db import db, utcnow
 from examengine.errors import ExamEngineError, NotFound
-from examengine.proctor import service, sessions, timing
-from examengine.proctor.models import ExamSession, Seat, Sitting
+from examengine.proctor import service, sessions
+from examengine.proctor.models import ExamSession
 from examengine.web.i18n import current_locale, translate
 from examengine.web.views import pages
 
@@ -53,7 +51,7 @@ SCRIPT_TEXT = {
     "mode_one": "逐题作答", "mode_all": "整卷作答",
     "types": {"truefalse": "判断题", "single": "单选题", "multi": "多选题", "short": "简答题"},
     "true": "对", "false": "错", "options_of": "第{n}题的选项", "answer_of": "第{n}题的答案",
-    "back_to_list": "返回我的考试", "sep": "，",
+    "back_to_list": "返回我的考试", "sep": "，", "list_sep": "、",
 }
 
 
@@ -85,27 +83,6 @@ def _no_store(resp):
 
 # ---- reads for the candidate's list (read-only; the rules stay in the proctor service) --------------------------
 
-def _my_seats(user_id: int) -> list[dict[str, Any]]:
-    """My seats with their sitting, my session (deadline enforced first) and why a start would be refused now."""
-    now = utcnow()
-    rows = db.session.execute(select(Seat, Sitting, ExamSession).join(Sitting, Sitting.id == Seat.sitting_id)
-                              .outerjoin(ExamSession, ExamSession.seat_id == Seat.id)
-                              .where(Seat.user_id == user_id).order_by(Sitting.opens_at.desc())).all()
-    out = []
-    for seat, sitting, sess in rows:
-        if sess is not None and sess.status == "open" and now > sess.close_at:
-            sessions.enforce_deadline(sess.id, now)
-            db.session.refresh(sess)
-        window = timing.Window(sitting.opens_at, sitting.closes_at, sitting.duration_minutes,
-                               sitting.late_entry_minutes)
-        refusal = timing.start_refusal(window, now, seat.extra_minutes) if sess is None else None
-        out.append({"seat": seat, "sitting": sitting, "session": sess,
-                    "duration": sitting.duration_minutes + seat.extra_minutes,
-                    "entry_until": sitting.opens_at + timedelta(minutes=sitting.late_entry_minutes),
-                    "refusal": refusal})
-    return out
-
-
 def _own_session(session_id: int) -> ExamSession:
     actor = require(current_actor(), "exam.take")
     sess = db.session.get(ExamSession, session_id)
@@ -129,7 +106,7 @@ def _refusal_view(err: ExamEngineError) -> dict[str, Any]:
 @pages.route("/exam")
 def exam_home():
     actor = require(current_actor(), "exam.take")
-    return render_template("exam/home.html", seats=_my_seats(actor.id), refusal=None)
+    return render_template("exam/home.html", seats=service.candidate_seats(actor), refusal=None)
 
 
 @pages.route("/exam/sittings/<code>/start", methods=["POST"])
@@ -143,7 +120,7 @@ def exam_start(code: str):
         if err.status >= 500:
             raise
         db.session.rollback()
-        return render_template("exam/home.html", seats=_my_seats(actor.id), refusal=_refusal_view(err),
+        return render_template("exam/home.html", seats=service.candidate_seats(actor), refusal=_refusal_view(err),
                                refused_code=code), err.status
     if started.key:
         _remember_key(started.session.id, started.key)

@@ -10,6 +10,7 @@ from flask import current_app, g, request, session
 LOCALES = {"zh_CN": "中文", "en": "English"}
 
 EN: dict[str, str] = {
+    "阅卷和成绩发布将在后续版本中提供。": "Grading and results come in a later release.",
     "组卷蓝图": "Blueprints",
     "代码": "Code",
     "名称": "Title",
@@ -184,7 +185,9 @@ EN: dict[str, str] = {
     "您已交卷，答案已全部保存。": "You have submitted the exam; all your answers are saved.",
     "返回我的考试": "Back to my exams",
     "考试正在其他浏览器中进行": "The exam is open in another browser",
-    "本场考试已在另一个浏览器或设备上开始。": "This exam was started in another browser or on another device.",
+    "本场考试已在另一个浏览器或设备上开始，或您在开考后重新登录过，此浏览器尚未持有考试。":
+        "This exam was started in another browser or on another device, or you logged in again after starting it: "
+        "this browser does not hold it yet.",
     "本场考试已在另一个浏览器或设备上继续作答，此浏览器已不再持有考试。":
         "This exam was continued in another browser or on another device; this browser no longer holds it.",
     "同一时间只能在一个浏览器中作答。在此浏览器继续后，另一个浏览器将变为只读；已保存的答案不会丢失，考试截止时间不变。":
@@ -242,6 +245,12 @@ EN: dict[str, str] = {
     "第{n}题的选项": "Options of question {n}",
     "第{n}题的答案": "Answer to question {n}",
     "，": ", ",
+    "：": ": ",
+    "、": ", ",
+    "考生答案": "Response",
+    "使用过的浏览器": "Browsers used",
+    "（": " (",
+    "）": ")",
     "已在另一标签页中打开": "Open in another tab",
     "本场考试已在此浏览器的另一个标签页中打开，此标签页已变为只读，请在新标签页中继续作答。":
         "This exam was opened in another tab of this browser; this tab is read-only. Please continue in the new tab.",

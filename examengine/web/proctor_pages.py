@@ -34,7 +34,7 @@ def response_text(value: Any) -> str:
     if value is False:
         return translate("错")
     if isinstance(value, list):
-        return "、".join(str(v) for v in value) or "—"
+        return translate("、").join(str(v) for v in value) or "—"
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False)

@@ -93,8 +93,8 @@
   function refusedForGood(r) {
     if (r.status === 409 && r.code === 'SESSION_TAKEN_OVER') { takenOver(); return true; }
     if (r.status === 409 && r.code === 'SESSION_CLOSED') { closedByServer(); return true; }
-    if (r.status === 403 && r.code === 'SESSION_KEY_INVALID') { halt('key'); return true; }
-    if (r.status === 404 && r.code === 'SESSION_NOT_FOUND') { halt('key'); return true; }
+    if (r.status === 403 && r.code === 'SESSION_KEY_INVALID') { readOnly('key', T.key_invalid); return true; }
+    if (r.status === 404 && r.code === 'SESSION_NOT_FOUND') { readOnly('key', T.key_invalid); return true; }
     return false;
   }
 
@@ -173,7 +173,7 @@
   // ---- proctor events ---------------------------------------------------------------------------------------------
   let eventsInFlight = false;
   function record(kind, detail) {
-    if (halted === 'taken' || halted === 'key') return;
+    if (halted && halted !== 'closed') return;
     const e = { kind, at: new Date().toISOString() };
     if (detail) e.detail = detail;
     local.events.push(e);
@@ -182,7 +182,7 @@
   }
 
   async function flushEvents(keepalive) {
-    if (eventsInFlight || halted === 'taken' || halted === 'key' || !local.events.length) return;
+    if (eventsInFlight || halted === 'taken' || halted === 'key' || halted === 'tab' || !local.events.length) return;
     eventsInFlight = true;
     try {
       while (local.events.length) {
@@ -247,14 +247,17 @@
     showStatus();
   }
 
-  function takenOver() {
-    halt('taken');
-    $('readonly-text').textContent = T.taken_over_banner;
+  // This page may no longer save: say why, and offer to continue here (the exam page offers the takeover).
+  function readOnly(reason, message) {
+    halt(reason);
+    $('readonly-text').textContent = message;
     $('continue-here').hidden = false;
     $('readonly-banner').hidden = false;
     const dlg = $('submit-dialog');
     if (dlg.open) dlg.close();
   }
+
+  function takenOver() { readOnly('taken', T.taken_over_banner); }
 
   // Two tabs of one exam in one browser would share (and overwrite) the local store: the newest tab wins, the
   // older one turns read-only, like a takeover by another browser. The newer tab read the store when it opened,
@@ -265,12 +268,7 @@
     if (halted === 'finished' || halted === 'tab') return;
     commitTextDrafts();
     persist();
-    halt('tab');
-    $('readonly-text').textContent = T.other_tab_banner;
-    $('continue-here').hidden = false;
-    $('readonly-banner').hidden = false;
-    const dlg = $('submit-dialog');
-    if (dlg.open) dlg.close();
+    readOnly('tab', T.other_tab_banner);
   }
   function announceTab() {
     if (typeof BroadcastChannel !== 'function') return;
@@ -616,7 +614,7 @@
   }
 
   // ---- the submit dialog -----------------------------------------------------------------------------------------
-  function numbers(list) { return list.length ? list.join('、') : T.none; }
+  function numbers(list) { return list.length ? list.join(T.list_sep) : T.none; }
 
   function openSubmit() {
     if (halted || timeUp) return;
