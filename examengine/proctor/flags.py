@@ -4,7 +4,7 @@ nothing by itself."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -86,6 +86,3 @@ def flags(activity: SessionActivity, t: Thresholds = Thresholds()) -> list[Flag]
                         f"{fast} answers given faster than the question can be read"))
     return out
 
-
-def count_kinds(kinds: Iterable[str]) -> dict[str, int]:
-    return dict(Counter(kinds))

@@ -19,13 +19,14 @@ from werkzeug.security import generate_password_hash
 
 from examengine.auth.models import User
 from examengine.auth.permissions import require
-from examengine.bank.models import Level, Program
+from examengine.bank.models import Item, ItemVersion, Level, Program
 from examengine.bank.service import get_program
 from examengine.db import db, utcnow
 from examengine.errors import Conflict, NotFound, ValidationError
 from examengine.papers import service as papers
 from examengine.papers.models import Blueprint as BlueprintRow
-from examengine.proctor import eligibility, flags, registration
+from examengine.papers.models import PaperItem
+from examengine.proctor import eligibility, flags, registration, sessions, timing
 from examengine.proctor.models import (
     Answer,
     Candidate,
@@ -462,10 +463,18 @@ def list_sittings(actor: User | None) -> list[tuple[Sitting, int, int]]:
     return [(s, a, b) for s, a, b in rows]
 
 
-def _text_lengths(paper_id: int) -> dict[int, int]:
-    view = papers.candidate_paper(paper_id)
-    return {it["position"]: len(it["stem"]) + sum(len(o["text"]) for o in it.get("options", []))
-            for s in view["sections"] for it in s["items"]}
+def _text_lengths(paper_ids: set[int]) -> dict[int, dict[int, int]]:
+    """Characters to read per position (stem and shown options) of several papers, in one query rather than
+    one paper view each: a sitting's staff page covers thousands of papers."""
+    out: dict[int, dict[int, int]] = {pid: {} for pid in paper_ids}
+    rows = db.session.execute(select(PaperItem.paper_id, PaperItem.position, Item.type, ItemVersion.stem,
+                                     ItemVersion.options)
+                              .join(ItemVersion, ItemVersion.id == PaperItem.item_version_id)
+                              .join(Item, Item.id == ItemVersion.item_id).where(PaperItem.paper_id.in_(paper_ids)))
+    for pid, pos, type_, stem, options in rows:
+        shown = ["对", "错"] if type_ == "truefalse" else (options or [])
+        out[pid][pos] = len(stem) + sum(len(o) for o in shown)
+    return out
 
 
 def session_flags(session: ExamSession, lengths: dict[int, int] | None = None) -> list[flags.Flag]:
@@ -474,7 +483,7 @@ def session_flags(session: ExamSession, lengths: dict[int, int] | None = None) -
         select(JournalEntry.at, JournalEntry.position).where(JournalEntry.session_id == session.id,
                                                              JournalEntry.kind == "save").order_by(JournalEntry.n))]
     activity = flags.SessionActivity(session.started_at, kinds, saves,
-                                     lengths if lengths is not None else _text_lengths(session.paper_id))
+                                     lengths if lengths is not None else _text_lengths({session.paper_id})[session.paper_id])
     return flags.flags(activity)
 
 
@@ -489,15 +498,14 @@ def sitting_overview(actor: User | None, sitting_code: str) -> dict[str, Any]:
         select(ExamSession.id, func.count()).join(Seat, Seat.id == ExamSession.seat_id)
         .join(Answer, Answer.session_id == ExamSession.id)
         .where(Seat.sitting_id == sitting.id).group_by(ExamSession.id)).all())
-    lengths_by_paper: dict[int, dict[int, int]] = {}
+    rows = rows.all()
+    lengths_by_paper = _text_lengths({sess.paper_id for _, _, sess in rows if sess is not None})
     seats = []
     for seat, cand, sess in rows:
         entry: dict[str, Any] = {"seat": seat.id, "name": cand.name, "id_number": cand.id_number,
                                  "extra_minutes": seat.extra_minutes, "attempt_kind": seat.attempt_kind,
                                  "paper_id": seat.paper_id, "session": None}
         if sess is not None:
-            if sess.paper_id not in lengths_by_paper:
-                lengths_by_paper[sess.paper_id] = _text_lengths(sess.paper_id)
             entry["session"] = {"id": sess.id, "status": sess.status, "started_at": sess.started_at,
                                 "deadline_at": sess.deadline_at, "submitted_at": sess.submitted_at,
                                 "submit_reason": sess.submit_reason, "holder": sess.holder,
@@ -510,8 +518,6 @@ def sitting_overview(actor: User | None, sitting_code: str) -> dict[str, Any]:
 def session_history(actor: User | None, session_id: int) -> dict[str, Any]:
     """The full record of one session for an appeal: journal (with the chain checked), events, final answers."""
     require(actor, "sessions.monitor")
-    from examengine.proctor import sessions
-
     sess = db.session.get(ExamSession, session_id)
     if sess is None:
         raise NotFound(f"exam session {session_id}", code="SESSION_NOT_FOUND")
@@ -542,8 +548,6 @@ def rules_files(root: Path) -> list[Path]:
 def candidate_seats(actor: User | None) -> list[dict[str, Any]]:
     """The candidate's own seats with their sitting, session (deadline enforced first) and why a start would be
     refused now."""
-    from examengine.proctor import sessions, timing
-
     actor = require(actor, "exam.take")
     now = utcnow()
     rows = db.session.execute(select(Seat, Sitting, ExamSession).join(Sitting, Sitting.id == Seat.sitting_id)

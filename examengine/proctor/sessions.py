@@ -250,10 +250,6 @@ class Started:
     created: bool
 
 
-def seat_for(user_id: int, sitting_id: int) -> Seat | None:
-    return db.session.scalar(select(Seat).where(Seat.sitting_id == sitting_id, Seat.user_id == user_id))
-
-
 def start(user_id: int, sitting_id: int, ip: str = "", agent: str = "", now: datetime | None = None,
           check_eligibility=None) -> Started:
     """Start the candidate's attempt: inside the window, if eligible, once. Assigns the paper and fixes the
