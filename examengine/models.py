@@ -26,6 +26,14 @@ from examengine.proctor.models import (
            Sitting,
            TrainingRecord,
 )
+from examengine.scoring.models import (
+           Mark,
+           MarkingPolicy,
+           ResponseScore,
+           Result,
+           ResultPublication,
+           ScoreEvent,
+)
 
 __all__ = [
            "Answer",
@@ -43,12 +51,18 @@ __all__ = [
            "JournalEntry",
            "KnowledgePoint",
            "Level",
+           "Mark",
+           "MarkingPolicy",
            "Module",
            "Paper",
            "PaperItem",
            "PaperSet",
            "ProctorEvent",
            "Program",
+           "ResponseScore",
+           "Result",
+           "ResultPublication",
+           "ScoreEvent",
            "Seat",
            "Sitting",
            "TrainingRecord",

@@ -18,7 +18,7 @@ from examengine.db import db
 FIXTURES = Path(__file__).parent / "fixtures"
 DEMO_BANK = FIXTURES / "bank" / "demo_program"
 PASSWORD = "correct horse battery"
-ROLES = ("candidate", "grader", "item_writer", "staff", "admin")
+ROLES = ("candidate", "grader", "senior_grader", "item_writer", "staff", "admin")
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

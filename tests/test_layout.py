@@ -12,7 +12,7 @@ PURE = [
     "papers/blueprint.py", "papers/blueprintfile.py", "papers/assembly.py", "papers/ilp.py", "papers/feasibility.py",
     "papers/options.py", "papers/printing.py", "proctor/idcard.py", "proctor/education.py",
     "proctor/eligibility.py", "proctor/registration.py", "proctor/journal.py", "proctor/timing.py",
-    "proctor/flags.py",
+    "proctor/flags.py", "scoring/agreement.py", "scoring/shortanswer.py",
 ]
 
 

@@ -14,6 +14,8 @@ from examengine.errors import ExamEngineError
 DEMO_USERS = [
     ("candidate", "candidate", "演示考生"),
     ("grader", "grader", "演示阅卷员"),
+    ("grader2", "grader", "演示阅卷员二"),
+    ("chief", "senior_grader", "演示阅卷组长"),
     ("writer", "item_writer", "演示命题员"),
     ("reviewer", "item_writer", "演示审题员"),
     ("staff", "staff", "演示考务"),

@@ -9,10 +9,11 @@ from typing import Protocol
 
 from examengine.errors import Forbidden, Unauthorized
 
-ROLES = ("candidate", "grader", "item_writer", "staff", "admin")
+ROLES = ("candidate", "grader", "senior_grader", "item_writer", "staff", "admin")
 ROLE_LABELS = {
     "candidate": ("考生", "Candidate"),
     "grader": ("阅卷员", "Grader"),
+    "senior_grader": ("阅卷组长", "Senior grader"),
     "item_writer": ("命题员", "Item writer"),
     "staff": ("考务人员", "Exam staff"),
     "admin": ("管理员", "Administrator"),
@@ -22,7 +23,7 @@ _ALL = frozenset(ROLES)
 PERMISSIONS: dict[str, frozenset[str]] = {
     "syllabus.read": _ALL,
     # Reading items shows keys and rubrics: never candidates.
-    "items.read": frozenset({"grader", "item_writer", "staff", "admin"}),
+    "items.read": frozenset({"grader", "senior_grader", "item_writer", "staff", "admin"}),
     "items.write": frozenset({"item_writer", "admin"}),
     "items.submit": frozenset({"item_writer", "admin"}),
     # Approval needs a second pair of eyes: an item writer may approve only items written by someone else.
@@ -37,6 +38,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "sessions.monitor": frozenset({"staff", "admin"}),
     # Only candidates sit exams; a staff account never holds a seat.
     "exam.take": frozenset({"candidate"}),
+    # Graders mark short answers blind; a senior grader also settles marks that disagree.
+    "marks.write": frozenset({"grader", "senior_grader", "admin"}),
+    "marks.adjudicate": frozenset({"senior_grader", "admin"}),
+    # Marking policies, regrading, agreement, results and their publication are exam staff's work.
+    "results.manage": frozenset({"staff", "admin"}),
+    # A candidate reads their own published result.
+    "results.own": frozenset({"candidate"}),
     "users.read": frozenset({"staff", "admin"}),
     "users.manage": frozenset({"admin"}),
 }

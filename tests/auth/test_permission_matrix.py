@@ -16,7 +16,7 @@ from tests.conftest import PASSWORD, ROLES, item_id
 from tests.proctor.conftest import exam, id_number, rules  # noqa: F401  (fixtures)
 
 ANY = set(ROLES)
-READERS = {"grader", "item_writer", "staff", "admin"}
+READERS = {"grader", "senior_grader", "item_writer", "staff", "admin"}
 WRITERS = {"item_writer", "admin"}
 BLUEPRINT_READERS = {"item_writer", "staff", "admin"}
 STAFF = {"staff", "admin"}

@@ -88,7 +88,7 @@ def test_users_create_and_demo(app):
     demo = run(app, "users", "demo")
     assert demo.exit_code == 0
     lines = [line.split() for line in demo.output.splitlines()[1:]]
-    assert {parts[1] for parts in lines} == {"candidate", "grader", "item_writer", "staff", "admin"}
+    assert {parts[1] for parts in lines} == {"candidate", "grader", "senior_grader", "item_writer", "staff", "admin"}
     again = run(app, "users", "demo")
     assert "exist already" in again.output and lines[0][2] not in again.output
     with app.app_context():
