@@ -51,13 +51,22 @@ class Report:
     confident_adjacent: dict[str, float]
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        """Plain JSON: a figure that cannot be computed (no spread, nothing confident) is null."""
+        return _finite({
             "mode": self.mode,
             "questions": {q: a.as_dict() for q, a in self.per_question.items()},
             "groups": {g: a.as_dict() | {"confident_share": self.confident_share[g],
                                          "confident_adjacent": self.confident_adjacent[g]}
                        for g, a in self.groups.items()},
-        }
+        })
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
 
 
 REQUIRED = ("q_id", "question", "references", "answer", "score", "max_score")

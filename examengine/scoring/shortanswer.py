@@ -93,8 +93,8 @@ def round_to_step(points: float, step: float, max_points: float) -> float:
 
 
 # A point counts in full once this share of its bigrams is found together, and not at all below FOUND_FROM.
-FOUND_FULL = 0.8
-FOUND_FROM = 0.4
+FOUND_FULL = 0.7
+FOUND_FROM = 0.3
 # Confirmations needed before a per-item model replaces the cold estimate; below FULL_FIT only the offset
 # between the cold estimate and the graders is learned.
 MIN_FIT = 3
