@@ -106,6 +106,7 @@ _JUDGE = re.compile(r"判断|是否正确|对错|正误|对不对")
 _PREFIXES = ("答案", "答", "解", "这句话", "这种说法", "这个说法", "这个叙述", "该说法", "该叙述", "此说法", "此叙述",
              "说法", "叙述", "题中叙述", "判断", "这是", "是")
 _FALSE = ("不正确", "错误", "不对", "不成立", "错", "否", "×", "x", "f", "false", "wrong", "no")
+_NOT_A_VERDICT = ("对于", "对应", "对象", "对比", "错位", "否则", "是否")
 _TRUE = ("正确", "对", "成立", "是的", "√", "t", "true", "right", "yes")
 
 
@@ -116,6 +117,8 @@ def verdict(text: str) -> int:
         if t.startswith(p):
             t = t[len(p):]
             break
+    if t.startswith(_NOT_A_VERDICT):
+        return 0
     if t.startswith(_FALSE):
         return -1
     if t.startswith(_TRUE):
@@ -264,7 +267,7 @@ class Scorer:
         if n < FULL_FIT:
             # Too few to learn a model: learn how far the graders sit from the cold estimate, shrunk to zero.
             offset = float(np.mean(y - cold)) * n / (n + 5)
-            err = float(np.mean(np.abs(y - cold - offset)))
+            err = coldmodel.COLD_ERROR  # a few answers cannot show how far off the estimate is
             self._fitted = _Fitted(n, offset, None, None, None, y, err)
             return
         vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True).fit(
@@ -304,7 +307,9 @@ class Scorer:
         out = []
         for i, t in enumerate(texts):
             _, matched, missing, contradicted = ev[i]
-            points = round_to_step(float(frac[i]) * self.spec.max_points, self.spec.step, self.spec.max_points)
+            # Nothing written earns nothing, whatever the model's intercept says.
+            points = round_to_step(float(frac[i]) * self.spec.max_points, self.spec.step,
+                                   self.spec.max_points) if t.norm else 0.0
             conf = self._confidence(t, float(frac[i]), float(spread[i]))
             sims_ref = float(x[i][coldmodel.FEATURES.index("cos_char")])
             nearest = int(np.argmax((self._char.transform([t.norm]) @ self._ref_char.T).toarray()[0])) if len(
