@@ -21,7 +21,18 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import Ridge
 
 from examengine.scoring import coldmodel
-from examengine.scoring.textmatch import Found, Text, grams, keywords, locate, negated, normalise, words
+from examengine.scoring.textmatch import (
+    Found,
+    Text,
+    Tfidf,
+    char_ngrams,
+    grams,
+    keywords,
+    locate,
+    negated,
+    normalise,
+    words,
+)
 
 
 @dataclass(frozen=True)
@@ -137,7 +148,7 @@ class _Fitted:
     n: int
     offset: float
     model: Ridge | None
-    vectorizer: TfidfVectorizer | None
+    vectorizer: Tfidf | None
     train_matrix: Any
     train_y: np.ndarray
     error: float  # cross-validated mean absolute error, as a share of the item's points
@@ -161,11 +172,12 @@ class Scorer:
         points = list(spec.rubric) or self.proposed_points()
         self._points = [_Point(p, tuple(x for x in (normalise(t).norm for t in (p.text, *p.synonyms)) if x))
                         for p in points]
-        self._char = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True).fit([*self.refs, self.stem])
+        self._char = _char_tfidf([*self.refs, self.stem])
         self._ref_char = self._char.transform(self.refs)
-        self._word = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, token_pattern=None).fit(
-            [" ".join(words(r)) for r in self.refs] + [" ".join(words(self.stem))])
-        self._ref_word = self._word.transform([" ".join(words(r)) for r in self.refs])
+        ref_words = [" ".join(words(r)) for r in self.refs]
+        self._word = Tfidf(TfidfVectorizer(analyzer=str.split, sublinear_tf=True, token_pattern=None).fit(
+            [*ref_words, " ".join(words(self.stem))]), str.split)
+        self._ref_word = self._word.transform(ref_words)
         self._fitted: _Fitted | None = None
 
     @property
@@ -181,7 +193,9 @@ class Scorer:
         return [ScoringPoint(t, weight) for t in terms]
 
     # ---- features -------------------------------------------------------------------------------------
-    def _features(self, texts: Sequence[Text]) -> tuple[np.ndarray, list[tuple[float, list, list, list]]]:
+    def _features(self, texts: Sequence[Text], nearest: bool = False) -> Any:
+        """Feature rows (columns as coldmodel.FEATURES) and rubric evidence; with `nearest`, also the index of
+        each answer's nearest reference."""
         norms = [t.norm for t in texts]
         char = self._char.transform(norms)
         cos_char = (char @ self._ref_char.T).toarray()
@@ -211,7 +225,10 @@ class Scorer:
             rubric, matched, missing, contradicted = self._rubric(t)
             evidence.append((rubric, matched, missing, contradicted))
             rows.append([feats[k] for k in coldmodel.FEATURES])
-        return np.asarray(rows, dtype=float).reshape(len(texts), len(coldmodel.FEATURES)), evidence
+        matrix = np.asarray(rows, dtype=float).reshape(len(texts), len(coldmodel.FEATURES))
+        if nearest:
+            return matrix, evidence, cos_char.argmax(axis=1)
+        return matrix, evidence
 
     def _rubric(self, t: Text) -> tuple[float, list[Evidence], list[str], list[Evidence]]:
         """Share of the scoring points' weight the answer earns, with the evidence."""
@@ -270,8 +287,7 @@ class Scorer:
             err = coldmodel.COLD_ERROR  # a few answers cannot show how far off the estimate is
             self._fitted = _Fitted(n, offset, None, None, None, y, err)
             return
-        vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True).fit(
-            [t.norm for t in texts] + self.refs)
+        vec = _char_tfidf([t.norm for t in texts] + self.refs)
         train = vec.transform([t.norm for t in texts])
         sims = (train @ train.T).toarray()
         np.fill_diagonal(sims, -1.0)  # a training answer is not its own neighbour
@@ -289,7 +305,7 @@ class Scorer:
         if not answers:
             return []
         texts = [normalise(a or "") for a in answers]
-        x, ev = self._features(texts)
+        x, ev, nearest_ref = self._features(texts, nearest=True)
         rubric = np.array([e[0] for e in ev])
         cold = self._cold(x, rubric)
         fitted = self._fitted
@@ -312,8 +328,7 @@ class Scorer:
                                    self.spec.max_points) if t.norm else 0.0
             conf = self._confidence(t, float(frac[i]), float(spread[i]))
             sims_ref = float(x[i][coldmodel.FEATURES.index("cos_char")])
-            nearest = int(np.argmax((self._char.transform([t.norm]) @ self._ref_char.T).toarray()[0])) if len(
-                self.refs) > 1 else 0
+            nearest = int(nearest_ref[i])
             out.append(Suggestion(
                 points=points, confidence=round(conf, 3), confident=conf >= CONFIDENT, matched=tuple(matched),
                 missing=tuple(missing), contradicted=tuple(contradicted), similarity=round(sims_ref, 3),
@@ -332,6 +347,11 @@ class Scorer:
         # Errors are roughly Laplace-distributed: P(|e| <= 0.1 + half a step) with mean absolute error `err`.
         within = 0.1 + self.spec.step / self.spec.max_points / 2
         return 1.0 - math.exp(-within / max(err, 1e-3))
+
+
+def _char_tfidf(texts: list[str]) -> Tfidf:
+    fitted = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True).fit(texts)
+    return Tfidf(fitted, char_ngrams)
 
 
 def _neighbour_scores(sims: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -141,7 +142,8 @@ def words(text: str) -> list[str]:
     """Words of a normalised text (jieba with the banks' domain dictionary)."""
     from examengine.bank.search import tokenizer
 
-    return [w for w in tokenizer().cut(text) if w.strip()]
+    # Without the HMM for unknown words: three times faster, and unknown words still count by character.
+    return [w for w in tokenizer().cut(text, HMM=False) if w.strip()]
 
 
 STOP = frozenset(["的", "了", "和", "与", "及", "或", "是", "在", "对", "为", "以", "等", "其", "该", "中", "时", "而", "就", "也", "都", "要", "能", "可", "将", "把", "被", "从", "由", "到", "这", "那", "一个", "一种", "可以", "进行", "通过", "需要", "以及", "因为", "所以", "如果", "那么", "其中", "它们", "我们", "什么", "哪些", "怎么", "如何"])
@@ -162,3 +164,44 @@ def keywords(references: list[str], stem: str, limit: int = 12) -> list[str]:
         if len(out) == limit:
             break
     return out
+
+
+class Tfidf:
+    """TF-IDF vectors of normalised texts with a fitted scikit-learn vectoriser's vocabulary and weights,
+    without its per-call validation: the review queue scores a question's answers in small batches, where
+    that overhead costs more than the arithmetic. Same vectors as `TfidfVectorizer(sublinear_tf=True)`."""
+
+    def __init__(self, fitted, analyse) -> None:  # fitted: a TfidfVectorizer; analyse: text -> terms
+        import numpy as np
+
+        self.vocabulary: dict[str, int] = fitted.vocabulary_
+        self.idf = np.asarray(fitted.idf_, dtype=float)
+        self.analyse = analyse
+
+    def transform(self, texts):
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        vocab, idf = self.vocabulary, self.idf
+        indptr, indices, data = [0], [], []
+        for text in texts:
+            counts: dict[int, int] = {}
+            for term, c in Counter(self.analyse(text)).items():
+                j = vocab.get(term)
+                if j is not None:
+                    counts[j] = c
+            if counts:
+                cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+                vals = (np.log(np.fromiter(counts.values(), dtype=float, count=len(counts))) + 1.0) * idf[cols]
+                vals /= np.sqrt((vals * vals).sum())
+                indices.append(cols)
+                data.append(vals)
+            indptr.append(indptr[-1] + len(counts))
+        return csr_matrix(
+            (np.concatenate(data) if data else np.zeros(0), np.concatenate(indices) if indices else np.zeros(0, int),
+             np.asarray(indptr)), shape=(len(indptr) - 1, len(idf)))
+
+
+def char_ngrams(text: str, low: int = 1, high: int = 3) -> list[str]:
+    """Character n-grams as scikit-learn's 'char' analyser makes them from a text without spaces."""
+    return [text[i:i + n] for n in range(low, high + 1) for i in range(len(text) - n + 1)]
