@@ -54,6 +54,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from examengine.bank import api as bank_api
     from examengine.papers import api as papers_api
     from examengine.proctor import api as proctor_api
+    from examengine.scoring import api as scoring_api
+    from examengine.scoring import review_api
     from examengine.web.errors import register_error_handlers
 
     api = Api(app, spec_kwargs={"info": {"description": "examengine REST API. Authenticate with "
@@ -61,7 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                                          "`Authorization: Bearer <token>`."}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
-    for blp in (auth_api.blp, bank_api.blp, papers_api.blp, proctor_api.blp):
+    for blp in (auth_api.blp, bank_api.blp, papers_api.blp, proctor_api.blp, scoring_api.blp, review_api.blp):
         api.register_blueprint(blp)
         # Bearer-token clients carry no CSRF token; session-cookie API calls are checked in before_request.
         csrf.exempt(blp)
@@ -75,9 +77,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from examengine.bank.cli import bank_cli
     from examengine.papers.cli import papers_cli
     from examengine.proctor.cli import proctor_cli
+    from examengine.scoring.cli import scoring_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(bank_cli)
     app.cli.add_command(papers_cli)
     app.cli.add_command(proctor_cli)
+    app.cli.add_command(scoring_cli)
     return app

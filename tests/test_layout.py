@@ -13,6 +13,7 @@ PURE = [
     "papers/options.py", "papers/printing.py", "proctor/idcard.py", "proctor/education.py",
     "proctor/eligibility.py", "proctor/registration.py", "proctor/journal.py", "proctor/timing.py",
     "proctor/flags.py", "scoring/agreement.py", "scoring/shortanswer.py",
+    "scoring/objective.py", "scoring/results.py", "scoring/marking.py",
 ]
 
 

@@ -111,16 +111,21 @@ def candidate_facts(candidate: Candidate, program: Program, level: str, work_typ
     hours = max((float(t.hours) for t in training), default=0.0)
     course = max((float(t.course_hours) for t in training if t.course_hours is not None), default=None)
     attempts = []
-    q = (select(Sitting.opens_at, ExamSession.status).join(Seat, Seat.sitting_id == Sitting.id)
+    q = (select(Sitting.opens_at, ExamSession.id).join(Seat, Seat.sitting_id == Sitting.id)
          .outerjoin(ExamSession, ExamSession.seat_id == Seat.id)
          .where(Seat.candidate_id == candidate.id, Sitting.program_id == program.id, Sitting.level == level,
                 Sitting.work_type == (work_type or ""), ExamSession.id.is_not(None)))
     if before is not None:
         q = q.where(Sitting.opens_at < before)
     tz = ZoneInfo(program.timezone or "Asia/Shanghai")
-    for opens_at, _status in db.session.execute(q):
-        # Results arrive with scoring; until then an earlier attempt counts as not yet scored.
-        attempts.append(eligibility.Attempt(opens_at.astimezone(tz).date(), None))
+    found = db.session.execute(q).all()
+    # An earlier attempt counts as passed or failed once its sitting's results are published; until then it is
+    # not yet scored (ELIG_RESULT_PENDING). Imported here: scoring imports the proctor package.
+    from examengine.scoring.service import published_outcomes
+
+    outcomes = published_outcomes(sid for _, sid in found)
+    for opens_at, sid in found:
+        attempts.append(eligibility.Attempt(opens_at.astimezone(tz).date(), outcomes.get(sid)))
     return eligibility.CandidateFacts(
         education=candidate.education, work_started_on=candidate.work_started_on,
         related_work_years=float(candidate.related_work_years) if candidate.related_work_years is not None else None,

@@ -200,6 +200,11 @@ def close(session_id: int, reason: str, now: datetime | None = None) -> bool:
             return False
         _append(conn, session_id, row.journal_n + 1, row.journal_head, "submit", now,
                 payload={"reason": reason})
+    # Objective items are scored the moment the submission is committed; a failure there is logged and never
+    # undoes the submission (`flask scoring score-submitted` catches up). Imported here: scoring imports us.
+    from examengine.scoring.service import score_after_submit
+
+    score_after_submit(session_id)
     return True
 
 

@@ -24,8 +24,10 @@ def register_web(app: Flask) -> None:
     from examengine import csrf
     from examengine.web import (
         exam_pages,  # noqa: F401  (adds the candidate's exam pages to `pages`)
+        grading_pages,  # noqa: F401  (adds the graders' and marking pages to `pages`)
         paper_pages,  # noqa: F401  (adds the papers pages to `pages`)
         proctor_pages,  # noqa: F401  (adds the staff's monitoring pages to `pages`)
+        results_pages,  # noqa: F401  (adds the results pages to `pages`)
     )
     from examengine.web.views import pages
 

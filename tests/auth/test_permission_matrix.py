@@ -20,6 +20,8 @@ READERS = {"grader", "senior_grader", "item_writer", "staff", "admin"}
 WRITERS = {"item_writer", "admin"}
 BLUEPRINT_READERS = {"item_writer", "staff", "admin"}
 STAFF = {"staff", "admin"}
+MARKERS = {"grader", "senior_grader", "admin"}
+SENIOR = {"senior_grader", "admin"}
 PUBLIC = "public"
 # The exam page's calls: the session's browser key decides, whatever the login (tested in tests/proctor).
 EXAM_KEY = "exam key"
@@ -70,6 +72,22 @@ MATRIX = {
     ("GET", "/api/v1/candidates/<id_number>/eligibility"): STAFF,
     ("POST", "/api/v1/training-hours"): STAFF,
     ("POST", "/api/v1/registrations"): STAFF,
+    ("GET", "/api/v1/sittings/<code>/results"): STAFF,
+    ("POST", "/api/v1/sittings/<code>/results/publication"): STAFF,
+    ("DELETE", "/api/v1/sittings/<code>/results/publication"): STAFF,
+    ("GET", "/api/v1/sittings/<code>/results/export"): STAFF,
+    ("GET", "/api/v1/me/results"): {"candidate"},
+    ("GET", "/api/v1/grading/questions"): MARKERS,
+    ("GET", "/api/v1/grading/sittings/<code>/questions/<int:item_version_id>/next"): MARKERS,
+    ("POST", "/api/v1/grading/responses/<int:response_id>/mark"): MARKERS,
+    ("GET", "/api/v1/grading/adjudications"): SENIOR,
+    ("POST", "/api/v1/grading/responses/<int:response_id>/adjudicate"): SENIOR,
+    ("GET", "/api/v1/grading/responses/<int:response_id>/audit"): STAFF,
+    ("GET", "/api/v1/sittings/<code>/marking-policy"): STAFF,
+    ("PUT", "/api/v1/sittings/<code>/marking-policy"): STAFF,
+    ("POST", "/api/v1/sittings/<code>/suggestions"): MARKERS | STAFF,
+    ("GET", "/api/v1/sittings/<code>/agreement"): STAFF,
+    ("POST", "/api/v1/items/<int:item_id>/regrade"): STAFF,
 }
 
 
@@ -86,6 +104,35 @@ def _sheet(n: int) -> io.BytesIO:
     return out
 
 _counter = itertools.count()
+
+
+def _short_version(app) -> int:
+    from examengine.bank.models import Item
+
+    with app.app_context():
+        vid = db.session.scalar(db.select(Item.current_version_id).where(Item.code == "acc-001"))
+        db.session.remove()
+    return vid
+
+
+def _response_score(app, n: int, status: str) -> int:
+    """A short answer of the started session awaiting a mark (or adjudication), so that every call can succeed."""
+    from examengine.bank.models import Item
+    from examengine.proctor.models import ExamSession
+    from examengine.scoring.models import ResponseScore
+
+    with app.app_context():
+        sess = db.session.scalar(db.select(ExamSession))
+        item = db.session.scalar(db.select(Item).where(Item.code == "acc-001"))
+        rs = ResponseScore(session_id=sess.id, position=100 + n, sitting_id=sess.sitting_id, item_id=item.id,
+                           item_version_id=item.current_version_id, item_type="short", section=3, module="acc",
+                           max_points=30, step=1, response="排放量等于活动数据乘以排放因子", status=status,
+                           needs_second=False, needs_human=True, queue_order=n)
+        db.session.add(rs)
+        db.session.commit()
+        rid = rs.id
+        db.session.remove()
+    return rid
 
 
 def _request(app, method, rule, role, writer_id=None):
@@ -119,6 +166,19 @@ def _request(app, method, rule, role, writer_id=None):
             sid = db.session.scalar(db.select(ExamSession.id))
             db.session.remove()
         url = rule.replace("<int:session_id>", str(sid)).replace("<int:position>", "1")
+    elif rule.startswith("/api/v1/sittings/<code>/results"):
+        with app.app_context():  # a sitting of its own with nothing pending, so that publishing may succeed
+            from examengine.proctor import service as proctor_service
+
+            staff = db.session.scalar(db.select(User).where(User.role == "staff"))
+            proctor_service.create_sitting(staff, f"results{n}", "demo-l4", "2024-01-05 09:00")
+            db.session.remove()
+        url = rule.replace("<code>", f"results{n}")
+    elif rule.startswith("/api/v1/grading/"):
+        status = "adjudication" if rule.endswith("/adjudicate") else "pending"
+        url = (rule.replace("<code>", "s1").replace("<int:item_version_id>", str(_short_version(app)))
+               .replace("<int:response_id>", str(_response_score(app, n, status) if "<int:response_id>" in rule
+                                                 else 0)))
     elif rule.startswith(("/api/v1/sittings/", "/api/v1/candidates/")):
         url = rule.replace("<code>", "s1").replace("<id_number>", id_number(1))
     else:
@@ -149,6 +209,9 @@ def _request(app, method, rule, role, writer_id=None):
         ("PUT", SESSION + "/answers/<int:position>"): {"response": None, "seq": n + 1},
         ("POST", "/api/v1/enrolments"): {"id_number": id_number(1), "program": "demo", "level": "L4",
                                          "work_type": "accounting"},
+        ("POST", "/api/v1/grading/responses/<int:response_id>/mark"): {"points": 10, "slot": "first"},
+        ("POST", "/api/v1/grading/responses/<int:response_id>/adjudicate"): {"points": 12},
+        ("PUT", "/api/v1/sittings/<code>/marking-policy"): {"double_mode": "sample", "double_percent": 20},
         ("POST", "/api/v1/training-hours"): {"records": [{"id_number": id_number(1), "hours": 12, "program": "demo",
                                                           "level": "L4"}]},
     }.get((method, rule))
