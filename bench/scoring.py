@@ -10,7 +10,7 @@ for at least --seconds. Rows: building a scorer, fitting it, scoring cold and sc
 Objective items: --papers papers of the shipped 碳排放管理员 三级 blueprint's make-up (20 true-false, 45 single,
 25 multiple choice, 6 short answers) drawn from the carbon_manager bank's items, every paper with its own
 option orders, answered at random with about 70 % right; the time to score all of them (`objective.prepare`
-once per paper plus `objective.score_paper`), median of 3 runs.
+once per paper plus `objective.score_papers`), median of 3 runs.
 
 Threads of the numerical libraries are pinned to one, so the figures are for one core.
 """
@@ -128,7 +128,7 @@ def objective_items(n_papers: int) -> float:
     for _ in range(3):
         t = time.perf_counter()
         cache: dict = {}
-        scored = [objective.score_paper(objective.prepare(specs, cache), responses) for specs, responses in papers]
+        scored = objective.score_papers((objective.prepare(specs, cache), responses) for specs, responses in papers)
         runs.append(time.perf_counter() - t)
     total = sum(s.points or 0 for paper in scored for s in paper)
     print(f"objective items: {n_papers} papers, {n_items} items ({n_items / n_papers:.0f} per paper)")
