@@ -54,12 +54,9 @@ def _num(x: Decimal | float | None) -> float | None:
 
 
 def _sitting(code_or_id: str | int) -> Sitting:
-    q = select(Sitting).where(Sitting.id == int(code_or_id)) if str(code_or_id).isdigit() else \
-        select(Sitting).where(Sitting.code == str(code_or_id))
-    row = db.session.scalar(q)
-    if row is None:
-        raise NotFound(f"sitting {code_or_id} does not exist", code="SITTING_NOT_FOUND")
-    return row
+    from examengine.proctor.service import get_sitting  # the proctor component owns sittings
+
+    return get_sitting(code_or_id)
 
 
 def _response(response_id: int, lock: bool = False) -> ResponseScore:
