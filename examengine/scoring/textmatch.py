@@ -13,6 +13,10 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix
 
 # Everything that is not content: punctuation of both widths, whitespace, list markers' brackets.
 _NOISE = re.compile(r"[\s\u3000，。、；：？！“”‘’（）()\[\]【】《》<>〈〉「」『』,.;:?!\"'…—\-_/\\|·~`@#$%^&*+=①②③④⑤⑥⑦⑧⑨⑩]")
@@ -171,17 +175,12 @@ class Tfidf:
     without its per-call validation: the review queue scores a question's answers in small batches, where
     that overhead costs more than the arithmetic. Same vectors as `TfidfVectorizer(sublinear_tf=True)`."""
 
-    def __init__(self, fitted, analyse) -> None:  # fitted: a TfidfVectorizer; analyse: text -> terms
-        import numpy as np
-
+    def __init__(self, fitted: Any, analyse: Any) -> None:  # a fitted TfidfVectorizer; text -> terms
         self.vocabulary: dict[str, int] = fitted.vocabulary_
         self.idf = np.asarray(fitted.idf_, dtype=float)
         self.analyse = analyse
 
-    def transform(self, texts):
-        import numpy as np
-        from scipy.sparse import csr_matrix
-
+    def transform(self, texts: list[str]) -> csr_matrix:
         vocab, idf = self.vocabulary, self.idf
         indptr, indices, data = [0], [], []
         for text in texts:
